@@ -1,0 +1,12 @@
+DROP TABLE audit_events;
+DROP FUNCTION audit_events_append_only();
+DROP TABLE idempotency_keys;
+DROP TABLE follow_ups;
+DROP TABLE notes;
+DROP TABLE replies;
+DROP TABLE assignments;
+DROP TABLE appeals;
+DROP TABLE users;
+DROP TABLE categories;
+DROP TABLE departments;
+DROP TABLE divisions;

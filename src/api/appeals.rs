@@ -1,0 +1,219 @@
+//! Intake (public), the appellant's view, and the staff view of one appeal.
+
+use actix_web::{FromRequest, HttpRequest, HttpResponse, get, post, web};
+use diesel::PgConnection;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::json::JsonBody;
+use super::views::{self, AppellantAppeal, PublicNote, PublicReply, StaffAppeal, StaffParts, TimelineEntry};
+use super::{now, parse_id};
+use crate::auth::{Claims, Staff};
+use crate::db::models::Appeal;
+use crate::db::{self, appeals as q, audit, reference};
+use crate::domain::audit::canonical_json;
+use crate::domain::ids::{TrackingNo, normalise_access_code};
+use crate::domain::intake::IntakeRequest;
+use crate::domain::lifecycle;
+use crate::error::AppError;
+use crate::startup::AppState;
+use crate::workflow::{self, IdempotencyKey, facts_of};
+
+/// 受理: files an appeal. No login. Keep the `tracking_no` and `access_code` of the answer.
+///
+/// Send an `Idempotency-Key` header to make retries safe: the same key with the same body
+/// answers the first answer again (header `Idempotent-Replayed: true`) and creates nothing; the
+/// same key with another body is refused with 422.
+#[utoipa::path(post, path = "/api/v1/appeals", tag = "appeals", request_body = IntakeRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–128 visible ASCII characters, unique per appeal")),
+    responses(
+        (status = 201, description = "filed (or replayed)", body = views::Filed),
+        (status = 400, description = "malformed JSON or wrong types", body = crate::error::ErrorBody),
+        (status = 413, description = "body too large", body = crate::error::ErrorBody),
+        (status = 422, description = "a field failed validation, or the key was reused with another body", body = crate::error::ErrorBody)))]
+#[post("/appeals")]
+pub async fn file_appeal(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: JsonBody<IntakeRequest>,
+) -> Result<HttpResponse, AppError> {
+    let idempotency = idempotency_key(&req, &body.raw)?;
+    let valid = body
+        .value
+        .validate()
+        .map_err(|e| AppError::invalid(e.field, e.message))?;
+    let wf = state.workflow.clone();
+    let filed = db::run(&state.pool, move |conn| {
+        workflow::intake(conn, &wf, &valid, idempotency.as_ref(), now())
+    })
+    .await?;
+    if !filed.replayed {
+        tracing::info!(tracking_no = %filed.appeal.tracking_no, channel = %filed.appeal.channel, "appeal filed");
+    }
+    let a = filed.appeal;
+    let mut response = HttpResponse::Created();
+    response.insert_header(("Location", format!("/api/v1/appeals/{}", a.id)));
+    if filed.replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(response.json(views::Filed {
+        id: a.id,
+        tracking_no: a.tracking_no,
+        access_code: filed.access_code,
+        status: a.status,
+        lead_department_code: a.lead_department_code,
+        sign_due_at: a.sign_due_at,
+        reply_due_at: a.reply_due_at,
+        created_at: a.created_at,
+    }))
+}
+
+fn idempotency_key(req: &HttpRequest, raw: &serde_json::Value) -> Result<Option<IdempotencyKey>, AppError> {
+    let Some(value) = req.headers().get("Idempotency-Key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 128 && k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| AppError::BadRequest {
+            code: "bad_request",
+            message: "Idempotency-Key must be 1–128 visible ASCII characters (a UUID is a good choice)".into(),
+            field: Some("Idempotency-Key".into()),
+        })?;
+    let request_hash = hex::encode(Sha256::digest(canonical_json(raw).as_bytes()));
+    Ok(Some(IdempotencyKey { key: key.to_owned(), request_hash }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AccessQuery {
+    /// the access code given at filing (appellants only)
+    pub access_code: Option<String>,
+}
+
+/// One appeal. With a **tracking number** and `?access_code=…`: the appellant's view (status,
+/// public replies, timeline; no staff names, no internal notes). With an **id** and a staff
+/// token: the staff view, masked by the viewer's role and department.
+#[utoipa::path(get, path = "/api/v1/appeals/{key}", tag = "appeals",
+    params(("key" = String, Path, description = "tracking number (appellant) or appeal id (staff)"), AccessQuery),
+    responses(
+        (status = 200, description = "AppellantAppeal for a tracking number, StaffAppeal for an id", body = StaffAppeal),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)),
+    security((), ("bearer" = [])))]
+#[get("/appeals/{key}")]
+pub async fn get_appeal(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    key: web::Path<String>,
+    query: web::Query<AccessQuery>,
+) -> Result<HttpResponse, AppError> {
+    let key = key.into_inner();
+    if let Ok(tracking_no) = key.parse::<TrackingNo>() {
+        let code = query.into_inner().access_code.ok_or_else(|| AppError::BadRequest {
+            code: "bad_request",
+            message: "add ?access_code=… (given when the appeal was filed) to see this appeal".into(),
+            field: Some("access_code".into()),
+        })?;
+        let wf = state.workflow.clone();
+        let view = db::run(&state.pool, move |conn| appellant_view(conn, &wf, &tracking_no, &code)).await?;
+        return Ok(HttpResponse::Ok().json(view));
+    }
+    let id = parse_id(&key).map_err(|_| AppError::BadRequest {
+        code: "invalid_path",
+        message: format!("`{key}` is neither a tracking number (AS + 16 digits) nor an appeal id (UUID)"),
+        field: Some("key".into()),
+    })?;
+    let staff = Staff::extract(&req).await?;
+    let view = db::run(&state.pool, move |conn| staff_view(conn, id, &staff.0)).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+fn appellant_view(
+    conn: &mut PgConnection,
+    wf: &workflow::Workflow,
+    tracking_no: &TrackingNo,
+    code: &str,
+) -> Result<AppellantAppeal, AppError> {
+    // One answer for "no such number" and "wrong code": the pair is the key.
+    let not_found = || AppError::NotFound("no appeal matches this tracking number and access code".into());
+    let appeal = q::find_by_tracking_no(conn, tracking_no.as_str())?.ok_or_else(not_found)?;
+    if !wf.access_code_matches(&appeal, &normalise_access_code(code)) {
+        return Err(not_found());
+    }
+    let departments = reference::list_departments(conn, true)?;
+    let name_of = |code: &str| {
+        departments
+            .iter()
+            .find(|d| d.code == code)
+            .map(|d| d.name.clone())
+            .unwrap_or_else(|| code.to_owned())
+    };
+    let replies = q::replies_of(conn, appeal.id)?
+        .into_iter()
+        .map(|r| PublicReply { department_name: name_of(&r.department_code), content: r.content, created_at: r.created_at })
+        .collect();
+    let notes = q::notes_of(conn, appeal.id, true)?
+        .into_iter()
+        .map(|n| PublicNote { content: n.content, created_at: n.created_at })
+        .collect();
+    let timeline = audit::events_of(conn, appeal.id)?
+        .into_iter()
+        // internal bookkeeping stays internal: notes and supervision flags are not steps of
+        // the appellant's matter
+        .filter(|e| !matches!(e.action.as_str(), "note" | "supervise" | "sign_co"))
+        .map(|e| TimelineEntry { action: e.action, status: e.to_status, at: e.created_at })
+        .collect();
+    Ok(AppellantAppeal {
+        lead_department_name: appeal.lead_department_code.as_deref().map(name_of),
+        tracking_no: appeal.tracking_no,
+        status: appeal.status,
+        kind: appeal.kind,
+        title: appeal.title,
+        content: appeal.content,
+        category_code: appeal.category_code,
+        division_code: appeal.division_code,
+        address: appeal.address,
+        confidential: appeal.confidential,
+        lead_department_code: appeal.lead_department_code,
+        sign_due_at: appeal.sign_due_at,
+        reply_due_at: appeal.reply_due_at,
+        created_at: appeal.created_at,
+        closed_at: appeal.closed_at,
+        replies,
+        notes,
+        timeline,
+    })
+}
+
+/// The staff view of one appeal, or 403 for a clerk of an unrelated department.
+pub fn staff_view(conn: &mut PgConnection, id: Uuid, staff: &Claims) -> Result<StaffAppeal, AppError> {
+    let appeal = q::find(conn, id)?.ok_or_else(|| workflow::not_found(id))?;
+    let actor = lifecycle::Actor { role: staff.role, department: staff.department.clone() };
+    let facts = facts_of(conn, &appeal, staff.department.as_deref())?;
+    if !lifecycle::can_view(&actor, &facts) {
+        return Err(AppError::Forbidden("this appeal is not assigned to your department".into()));
+    }
+    view_of(conn, appeal, staff)
+}
+
+/// The staff view, masked for the viewer, without the visibility check.
+pub fn view_of(conn: &mut PgConnection, appeal: Appeal, staff: &Claims) -> Result<StaffAppeal, AppError> {
+    let actor = lifecycle::Actor { role: staff.role, department: staff.department.clone() };
+    let facts = facts_of(conn, &appeal, staff.department.as_deref())?;
+    let contact = lifecycle::contact_view(&actor, &facts, appeal.confidential);
+    let id = appeal.id;
+    Ok(StaffParts {
+        replies: q::replies_of(conn, id)?,
+        notes: q::notes_of(conn, id, false)?,
+        follow_ups: q::follow_ups_of(conn, id)?,
+        co_department_codes: facts.co_departments,
+        contact,
+        appeal,
+    }
+    .into())
+}

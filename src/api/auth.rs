@@ -1,0 +1,69 @@
+//! Staff login.
+
+use actix_web::{HttpResponse, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::json::JsonBody;
+use crate::auth::{JwtKeys, password};
+use crate::db::{self, users};
+use crate::domain::enums::Role;
+use crate::error::AppError;
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// send as `Authorization: Bearer <token>`
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub department_code: Option<String>,
+}
+
+/// Logs a staff member in. A wrong username and a wrong password get the same answer.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, responses(
+    (status = 200, body = LoginResponse),
+    (status = 401, description = "wrong username or password", body = crate::error::ErrorBody)))]
+#[post("/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    keys: web::Data<JwtKeys>,
+    body: JsonBody<LoginRequest>,
+) -> Result<HttpResponse, AppError> {
+    let LoginRequest { username, password: given } = body.value;
+    let user = db::run(&state.pool, move |conn| {
+        let user = users::find_by_username(conn, username.trim())?;
+        // Verify against a decoy when the user is unknown, so timing tells nothing.
+        let stored = user.as_ref().map(|u| u.password_hash.as_str()).unwrap_or(password::decoy_hash());
+        let ok = password::verify(&given, stored);
+        Ok(user.filter(|u| ok && u.active))
+    })
+    .await?
+    .ok_or_else(|| AppError::Unauthorized("wrong username or password".into()))?;
+    let role: Role = user
+        .role
+        .parse()
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("stored role: {e}")))?;
+    let (token, claims) = keys
+        .issue(user.id, &user.username, role, user.department_code.clone())
+        .map_err(AppError::Unexpected)?;
+    tracing::info!(username = %user.username, role = %role, "staff login");
+    Ok(HttpResponse::Ok().json(LoginResponse {
+        token,
+        expires_at: DateTime::from_timestamp(claims.exp, 0).unwrap_or_else(Utc::now),
+        username: user.username,
+        display_name: user.display_name,
+        role,
+        department_code: user.department_code,
+    }))
+}

@@ -1,0 +1,55 @@
+//! The OpenAPI description, served at `/api/openapi.json` and browsable at `/api/docs`.
+
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{actions, appeals, auth, health, lists, reference, views};
+use crate::domain::enums;
+use crate::domain::intake::IntakeRequest;
+use crate::error::{ErrorBody, ErrorDetail};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "minxin (民心) city appeal platform API", description = "Residents file appeals; dispatchers route them; departments handle them; supervisors watch. Errors always have the shape {\"error\": {\"code\", \"message\", \"field\"?}}."),
+    paths(
+        auth::login,
+        appeals::file_appeal,
+        appeals::get_appeal,
+        actions::act,
+        lists::events,
+        lists::queue,
+        lists::pool,
+        reference::categories,
+        reference::divisions,
+        reference::departments,
+        health::healthz,
+        health::readyz,
+    ),
+    components(schemas(
+        IntakeRequest, ErrorBody, ErrorDetail,
+        views::Filed, views::StaffAppeal, views::AppellantAppeal, views::AppealSummary, views::EventView,
+        actions::DispatchBody, actions::ReasonBody, actions::OptionalReasonBody, actions::RejectBody, actions::ReplyBody,
+        actions::FollowUpBody, actions::MergeBody, actions::SuperviseBody, actions::NoteBody,
+        enums::AppellantKind, enums::AppealKind, enums::Channel, enums::Status, enums::Role,
+        enums::DeadlineClass, enums::Satisfaction, enums::Disposition, enums::Visibility,
+    )),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "appeals", description = "intake, the appellant's view, staff actions, the audit trail"),
+        (name = "work lists", description = "queue and pool"),
+        (name = "reference", description = "public reference data for the intake form"),
+        (name = "auth", description = "staff login"),
+        (name = "operations", description = "health"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+

@@ -1,0 +1,335 @@
+//! Response bodies: what staff and appellants see of an appeal, with the privacy rules applied.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::db::models::{Appeal, AuditEvent, FollowUp, Note, Reply};
+use crate::domain::lifecycle::ContactView;
+use crate::domain::masking::{mask_email, mask_name, mask_phone};
+
+/// An appeal as staff see it. Appellant fields are full, masked or absent according to the
+/// viewer (`contact_visibility`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffAppeal {
+    pub id: Uuid,
+    pub tracking_no: String,
+    /// submitted, dispatched, in_progress, suspended, resolved, closed, rejected, merged
+    pub status: String,
+    pub appellant_kind: String,
+    pub kind: String,
+    pub channel: String,
+    pub title: String,
+    pub content: String,
+    pub category_code: Option<String>,
+    pub division_code: String,
+    pub address: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    /// full, masked or hidden
+    pub contact_visibility: String,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub enterprise_name: Option<String>,
+    pub credit_code: Option<String>,
+    pub confidential: bool,
+    pub lead_department_code: Option<String>,
+    pub co_department_codes: Vec<String>,
+    pub deadline_class: Option<String>,
+    pub dispatched_at: Option<DateTime<Utc>>,
+    pub sign_due_at: Option<DateTime<Utc>>,
+    pub reply_due_at: Option<DateTime<Utc>>,
+    pub signed_at: Option<DateTime<Utc>>,
+    pub suspended_at: Option<DateTime<Utc>>,
+    pub replied_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub supervised: bool,
+    pub reject_disposition: Option<String>,
+    pub merged_into: Option<Uuid>,
+    pub return_count: i32,
+    pub rehandle_count: i32,
+    /// bumped by every change; send it back as `If-Match` to refuse acting on a stale view
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub replies: Vec<ReplyView>,
+    pub notes: Vec<NoteView>,
+    pub follow_ups: Vec<FollowUpView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReplyView {
+    pub id: i64,
+    pub department_code: String,
+    pub content: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoteView {
+    pub id: i64,
+    /// public or internal
+    pub visibility: String,
+    pub content: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FollowUpView {
+    pub id: i64,
+    /// staff or appellant
+    pub source: String,
+    pub contacted: bool,
+    pub solved: bool,
+    pub satisfaction: String,
+    pub comment: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub struct StaffParts {
+    pub appeal: Appeal,
+    pub co_department_codes: Vec<String>,
+    pub contact: ContactView,
+    pub replies: Vec<Reply>,
+    pub notes: Vec<Note>,
+    pub follow_ups: Vec<FollowUp>,
+}
+
+impl From<StaffParts> for StaffAppeal {
+    fn from(p: StaffParts) -> Self {
+        let a = p.appeal;
+        let (visibility, name, phone, email, enterprise_name, credit_code) = match p.contact {
+            ContactView::Full => ("full", Some(a.name), Some(a.phone), a.email, a.enterprise_name, a.credit_code),
+            ContactView::Masked => (
+                "masked",
+                Some(mask_name(&a.name)),
+                Some(mask_phone(&a.phone)),
+                a.email.as_deref().map(mask_email),
+                a.enterprise_name,
+                a.credit_code,
+            ),
+            ContactView::Hidden => ("hidden", None, None, None, None, None),
+        };
+        StaffAppeal {
+            id: a.id,
+            tracking_no: a.tracking_no,
+            status: a.status,
+            appellant_kind: a.appellant_kind,
+            kind: a.kind,
+            channel: a.channel,
+            title: a.title,
+            content: a.content,
+            category_code: a.category_code,
+            division_code: a.division_code,
+            address: a.address,
+            latitude: a.latitude,
+            longitude: a.longitude,
+            contact_visibility: visibility.into(),
+            name,
+            phone,
+            email,
+            enterprise_name,
+            credit_code,
+            confidential: a.confidential,
+            lead_department_code: a.lead_department_code,
+            co_department_codes: p.co_department_codes,
+            deadline_class: a.deadline_class,
+            dispatched_at: a.dispatched_at,
+            sign_due_at: a.sign_due_at,
+            reply_due_at: a.reply_due_at,
+            signed_at: a.signed_at,
+            suspended_at: a.suspended_at,
+            replied_at: a.replied_at,
+            closed_at: a.closed_at,
+            supervised: a.supervised,
+            reject_disposition: a.reject_disposition,
+            merged_into: a.merged_into,
+            return_count: a.return_count,
+            rehandle_count: a.rehandle_count,
+            version: a.version,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+            replies: p.replies.into_iter().map(ReplyView::from).collect(),
+            notes: p
+                .notes
+                .into_iter()
+                .map(|n| NoteView { id: n.id, visibility: n.visibility, content: n.content, created_at: n.created_at })
+                .collect(),
+            follow_ups: p
+                .follow_ups
+                .into_iter()
+                .map(|f| FollowUpView {
+                    id: f.id,
+                    source: f.source,
+                    contacted: f.contacted,
+                    solved: f.solved,
+                    satisfaction: f.satisfaction,
+                    comment: f.comment,
+                    created_at: f.created_at,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<Reply> for ReplyView {
+    fn from(r: Reply) -> Self {
+        ReplyView { id: r.id, department_code: r.department_code, content: r.content, created_at: r.created_at }
+    }
+}
+
+/// One line of a list (queue, pool): no personal data.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppealSummary {
+    pub id: Uuid,
+    pub tracking_no: String,
+    pub status: String,
+    pub kind: String,
+    pub channel: String,
+    pub title: String,
+    pub category_code: Option<String>,
+    pub division_code: String,
+    pub lead_department_code: Option<String>,
+    /// in a queue: whether the department leads (lead) or co-handles (co)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignment_role: Option<String>,
+    pub deadline_class: Option<String>,
+    pub sign_due_at: Option<DateTime<Utc>>,
+    pub reply_due_at: Option<DateTime<Utc>>,
+    pub supervised: bool,
+    pub confidential: bool,
+    pub return_count: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+impl AppealSummary {
+    pub fn of(a: Appeal, assignment_role: Option<String>) -> AppealSummary {
+        AppealSummary {
+            id: a.id,
+            tracking_no: a.tracking_no,
+            status: a.status,
+            kind: a.kind,
+            channel: a.channel,
+            title: a.title,
+            category_code: a.category_code,
+            division_code: a.division_code,
+            lead_department_code: a.lead_department_code,
+            assignment_role,
+            deadline_class: a.deadline_class,
+            sign_due_at: a.sign_due_at,
+            reply_due_at: a.reply_due_at,
+            supervised: a.supervised,
+            confidential: a.confidential,
+            return_count: a.return_count,
+            created_at: a.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageOf<T: ToSchema> {
+    pub items: Vec<T>,
+    pub page: i64,
+    pub per_page: i64,
+    pub total: i64,
+}
+
+/// What intake answers: keep `tracking_no` and `access_code` to follow the appeal.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Filed {
+    pub id: Uuid,
+    #[schema(example = "AS2026112204718263")]
+    pub tracking_no: String,
+    /// shown once; needed with the tracking number to see the appeal
+    #[schema(example = "K7M2Q9XP")]
+    pub access_code: String,
+    pub status: String,
+    pub lead_department_code: Option<String>,
+    pub sign_due_at: Option<DateTime<Utc>>,
+    pub reply_due_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The appellant's view: status, public answers and a timeline; never a clerk's name or an
+/// internal note.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppellantAppeal {
+    pub tracking_no: String,
+    pub status: String,
+    pub kind: String,
+    pub title: String,
+    pub content: String,
+    pub category_code: Option<String>,
+    pub division_code: String,
+    pub address: Option<String>,
+    pub confidential: bool,
+    pub lead_department_code: Option<String>,
+    pub lead_department_name: Option<String>,
+    pub sign_due_at: Option<DateTime<Utc>>,
+    pub reply_due_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub replies: Vec<PublicReply>,
+    pub notes: Vec<PublicNote>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicReply {
+    pub department_name: String,
+    pub content: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicNote {
+    pub content: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineEntry {
+    /// intake, dispatch, sign, return, suspend, resume, reply, follow_up, reject, merge, …
+    pub action: String,
+    pub status: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// One audit event as staff see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    pub id: i64,
+    pub seq: i32,
+    pub actor_id: Option<Uuid>,
+    pub actor_username: Option<String>,
+    pub actor_role: String,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub prev_hash: Option<String>,
+    pub hash: String,
+}
+
+impl EventView {
+    pub fn of(e: AuditEvent, actor_username: Option<String>) -> EventView {
+        EventView {
+            id: e.id,
+            seq: e.seq,
+            actor_id: e.actor_id,
+            actor_username,
+            actor_role: e.actor_role,
+            action: e.action,
+            from_status: e.from_status,
+            to_status: e.to_status,
+            details: e.details,
+            created_at: e.created_at,
+            prev_hash: e.prev_hash,
+            hash: e.hash,
+        }
+    }
+}

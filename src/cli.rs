@@ -1,0 +1,299 @@
+//! The command line: `serve`, `migrate`, `demo`, `seed`, `user add`, `audit verify`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use diesel::prelude::*;
+
+use crate::config::Settings;
+use crate::db;
+use crate::domain::enums::Role;
+use crate::pgcluster::{ClusterOptions, PrivateCluster};
+use crate::startup::Application;
+
+#[derive(Debug, Parser)]
+#[command(name = "minxin", version, about = "民心 — city appeal platform (8890 / 12345 hotline back end)")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service (migrates first unless database.migrate_on_start = false)
+    Serve {
+        /// listen address, e.g. 0.0.0.0:8890 (also MINXIN_BIND)
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Apply pending database migrations
+    Migrate,
+    /// Run a demo: a private PostgreSQL unless DATABASE_URL is set, demo data, the service
+    Demo {
+        #[arg(long)]
+        bind: Option<String>,
+        /// where the private PostgreSQL keeps its data (kept between runs)
+        #[arg(long, default_value = ".minxin-demo")]
+        data_dir: PathBuf,
+        /// never install PostgreSQL, even if it is missing
+        #[arg(long)]
+        no_install: bool,
+    },
+    /// Load the demo data (divisions, departments, categories, demo users); running it twice changes nothing
+    Seed,
+    /// Staff accounts
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The audit log
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a staff account
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password: String,
+        /// clerk | dispatcher | supervisor | admin
+        #[arg(long)]
+        role: String,
+        /// department code (required for clerks)
+        #[arg(long)]
+        department: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute every appeal's hash chain; exit 1 naming the first broken link
+    Verify,
+}
+
+pub fn main() -> ExitCode {
+    crate::telemetry::init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut settings = Settings::load()?;
+    match cli.command {
+        Command::Serve { bind } => {
+            if let Some(bind) = bind {
+                settings.server.bind = bind;
+            }
+            settings.check()?;
+            let url = settings.database_url()?.to_owned();
+            if settings.database.migrate_on_start {
+                migrate(&url)?;
+            }
+            serve(&settings, &url, None)?;
+        }
+        Command::Migrate => {
+            migrate(settings.database_url()?)?;
+        }
+        Command::Demo { bind, data_dir, no_install } => {
+            if let Some(bind) = bind {
+                settings.server.bind = bind;
+            }
+            settings.check()?;
+            demo(&settings, data_dir, !no_install)?;
+        }
+        Command::Seed => {
+            let mut conn = db::connect(settings.database_url()?)?;
+            let summary = crate::seed::load_demo_data(&mut conn, &crate::auth::password::hash)?;
+            println!(
+                "demo data loaded: {} divisions, {} departments, {} categories, {} users added",
+                summary.divisions, summary.departments, summary.categories, summary.users
+            );
+        }
+        Command::User { command: UserCommand::Add { username, password, role, department, display_name } } => {
+            add_user(&settings, &username, &password, &role, department.as_deref(), display_name.as_deref())?;
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            return audit_verify(settings.database_url()?);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn migrate(url: &str) -> anyhow::Result<()> {
+    let mut conn = db::connect(url)?;
+    let applied = db::migrate(&mut conn)?;
+    if applied.is_empty() {
+        println!("database schema is up to date");
+    } else {
+        for m in &applied {
+            println!("applied migration {m}");
+        }
+    }
+    Ok(())
+}
+
+fn serve(settings: &Settings, url: &str, banner: Option<String>) -> anyhow::Result<()> {
+    let pool = db::build_pool(
+        url,
+        settings.database.pool_size,
+        Duration::from_secs(settings.database.connect_timeout_secs),
+    )?;
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings, pool)?;
+        let host = settings.server.bind.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1");
+        let host = if host == "0.0.0.0" { "127.0.0.1" } else { host };
+        tracing::info!(port = app.port(), database = %db::redact_url(url), "minxin serving");
+        println!("minxin is serving at http://{host}:{}/ (API docs at /api/docs)", app.port());
+        if let Some(banner) = banner {
+            println!("{banner}");
+        }
+        app.run_until_stopped().await?;
+        anyhow::Ok(())
+    })
+}
+
+fn demo(settings: &Settings, data_dir: PathBuf, allow_install: bool) -> anyhow::Result<()> {
+    let mut cluster: Option<PrivateCluster> = None;
+    let url = match settings.database.url.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) => {
+            println!("using the database at {}", db::redact_url(url));
+            url.to_owned()
+        }
+        None => {
+            let data_dir = std::path::absolute(&data_dir).unwrap_or(data_dir);
+            println!("starting a private PostgreSQL in {} …", data_dir.display());
+            let started = PrivateCluster::start(&ClusterOptions {
+                data_dir,
+                allow_install,
+                superuser: "minxin".into(),
+            })?;
+            ensure_database(&started.url("postgres"), "minxin")?;
+            let url = started.url("minxin");
+            cluster = Some(started);
+            url
+        }
+    };
+    migrate(&url)?;
+    let mut conn = db::connect(&url)?;
+    let summary = crate::seed::load_demo_data(&mut conn, &crate::auth::password::hash)?;
+    drop(conn);
+    println!(
+        "demo data: {} divisions, {} departments, {} categories, {} users added (0 = already there)",
+        summary.divisions, summary.departments, summary.categories, summary.users
+    );
+    let mut banner = String::from("demo logins (POST /api/v1/auth/login):\n");
+    for login in crate::seed::DEMO_LOGINS {
+        banner.push_str(&format!(
+            "  {:<16} {:<12} {:<11} {}\n",
+            login.username,
+            login.password,
+            login.role,
+            login.department_code.unwrap_or("-")
+        ));
+    }
+    banner.push_str(&format!("database: {}\nstop with Ctrl-C", db::redact_url(&url)));
+    let result = serve(settings, &url, Some(banner));
+    if let Some(cluster) = cluster {
+        cluster.stop()?;
+    }
+    result
+}
+
+/// Creates the database if it does not exist (connected to a maintenance database).
+fn ensure_database(maintenance_url: &str, name: &str) -> anyhow::Result<()> {
+    let mut conn = db::connect(maintenance_url)?;
+    let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+        "EXISTS (SELECT 1 FROM pg_database WHERE datname = '{name}')"
+    )))
+    .get_result(&mut conn)?;
+    if !exists {
+        diesel::sql_query(format!("CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0"))
+            .execute(&mut conn)
+            .with_context(|| format!("creating database {name}"))?;
+    }
+    Ok(())
+}
+
+fn add_user(
+    settings: &Settings,
+    username: &str,
+    password: &str,
+    role: &str,
+    department: Option<&str>,
+    display_name: Option<&str>,
+) -> anyhow::Result<()> {
+    let role: Role = role.parse()?;
+    if role == Role::Clerk && department.is_none() {
+        bail!("a clerk needs --department CODE (see GET /api/v1/departments)");
+    }
+    if password.chars().count() < 8 {
+        bail!("the password must have at least 8 characters");
+    }
+    let mut conn = db::connect(settings.database_url()?)?;
+    if let Some(code) = department
+        && db::reference::find_department(&mut conn, code)?.is_none()
+    {
+        bail!("unknown department `{code}` (see GET /api/v1/departments)");
+    }
+    if db::users::find_by_username(&mut conn, username)?.is_some() {
+        bail!("a user named `{username}` already exists");
+    }
+    let hash = crate::auth::password::hash(password)?;
+    let user = db::users::insert(
+        &mut conn,
+        &db::users::NewUser {
+            username,
+            password_hash: &hash,
+            display_name: display_name.unwrap_or(username),
+            role: role.as_str(),
+            department_code: department,
+        },
+    )
+    .map_err(|e| match e {
+        diesel::result::Error::DatabaseError(_, info) => {
+            anyhow::anyhow!("the database refused the account: {}", info.message())
+        }
+        other => other.into(),
+    })?;
+    println!("created {} `{}` ({})", role, user.username, user.id);
+    Ok(())
+}
+
+fn audit_verify(url: &str) -> anyhow::Result<ExitCode> {
+    let mut conn = db::connect(url)?;
+    let report = db::audit::verify_all(&mut conn, |n| {
+        if n % 10_000 == 0 {
+            eprintln!("… {n} chains checked");
+        }
+    })?;
+    match report.broken {
+        None => {
+            println!("audit log intact: {} chains, {} events verified", report.chains, report.events);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(link) => {
+            println!(
+                "audit log BROKEN at appeal {} event #{} (id {}): {}",
+                link.appeal_id, link.seq, link.event_id, link.reason
+            );
+            println!("({} chains checked before stopping)", report.chains);
+            Ok(ExitCode::from(1))
+        }
+    }
+}

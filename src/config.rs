@@ -1,0 +1,230 @@
+//! Settings: `config/default.toml`, then `config/<environment>.toml`, then an optional
+//! `config/local.toml`, then environment variables (`MINXIN__SECTION__KEY`, `DATABASE_URL`,
+//! `MINXIN_BIND`). `MINXIN_ENV` picks the environment (development, test, production) and
+//! `MINXIN_CONFIG_DIR` the folder; when the folder is missing the built-in copies are used, so the
+//! binary runs from anywhere.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use config::{Config, Environment as EnvSource, File, FileFormat};
+use serde::Deserialize;
+
+use crate::domain::enums::DeadlineClass;
+
+pub const DEV_JWT_SECRET: &str = "minxin-development-secret-do-not-use-in-production";
+pub const DEV_ACCESS_CODE_SECRET: &str = "minxin-development-access-code-secret";
+
+const BUILT_IN: &[(&str, &str)] = &[
+    ("default", include_str!("../config/default.toml")),
+    ("development", include_str!("../config/development.toml")),
+    ("production", include_str!("../config/production.toml")),
+    ("test", include_str!("../config/test.toml")),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Test,
+    Production,
+}
+
+impl Environment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Development => "development",
+            Environment::Test => "test",
+            Environment::Production => "production",
+        }
+    }
+
+    pub fn from_env() -> anyhow::Result<Environment> {
+        match std::env::var("MINXIN_ENV").as_deref() {
+            Err(_) | Ok("") | Ok("development") | Ok("dev") => Ok(Environment::Development),
+            Ok("test") => Ok(Environment::Test),
+            Ok("production") | Ok("prod") => Ok(Environment::Production),
+            Ok(other) => bail!("MINXIN_ENV={other} is not one of development, test, production"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    #[serde(skip, default = "default_env")]
+    pub environment: Environment,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub lifecycle: LifecycleSettings,
+}
+
+fn default_env() -> Environment {
+    Environment::Development
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub bind: String,
+    pub body_limit_bytes: usize,
+    pub workers: usize,
+    pub shutdown_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    #[serde(default)]
+    pub url: Option<String>,
+    pub pool_size: u32,
+    pub connect_timeout_secs: u64,
+    pub migrate_on_start: bool,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct AuthSettings {
+    pub jwt_secret: String,
+    pub issuer: String,
+    pub token_ttl_minutes: i64,
+    /// keys the hashes of appellants' access codes; changing it invalidates every access code
+    pub access_code_secret: String,
+}
+
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("jwt_secret", &"<redacted>")
+            .field("access_code_secret", &"<redacted>")
+            .field("issuer", &self.issuer)
+            .field("token_ttl_minutes", &self.token_ttl_minutes)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LifecycleSettings {
+    pub return_window_hours: i64,
+    pub default_deadline_class: DeadlineClass,
+}
+
+impl Settings {
+    /// Loads the layers for the environment named by `MINXIN_ENV`.
+    pub fn load() -> anyhow::Result<Settings> {
+        let env = Environment::from_env()?;
+        let dir = std::env::var_os("MINXIN_CONFIG_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("config"));
+        Settings::load_from(env, &dir)
+    }
+
+    pub fn load_from(env: Environment, dir: &Path) -> anyhow::Result<Settings> {
+        let mut builder = Config::builder();
+        for name in ["default", env.as_str()] {
+            let path = dir.join(format!("{name}.toml"));
+            if path.is_file() {
+                builder = builder.add_source(File::from(path).format(FileFormat::Toml));
+            } else if let Some((_, text)) = BUILT_IN.iter().find(|(n, _)| *n == name) {
+                builder = builder.add_source(File::from_str(text, FileFormat::Toml));
+            }
+        }
+        builder = builder
+            .add_source(File::from(dir.join("local.toml")).required(false))
+            .add_source(
+                EnvSource::with_prefix("MINXIN")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
+            );
+        if let Ok(url) = std::env::var("DATABASE_URL")
+            && !url.is_empty()
+        {
+            builder = builder.set_override("database.url", url)?;
+        }
+        if let Ok(bind) = std::env::var("MINXIN_BIND")
+            && !bind.is_empty()
+        {
+            builder = builder.set_override("server.bind", bind)?;
+        }
+        let mut settings: Settings = builder
+            .build()
+            .context("reading configuration")?
+            .try_deserialize()
+            .context("configuration has a missing or malformed value")?;
+        settings.environment = env;
+        Ok(settings)
+    }
+
+    /// Refuses settings that must not reach production.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.environment == Environment::Production {
+            if self.auth.jwt_secret == DEV_JWT_SECRET {
+                bail!(
+                    "refusing to start in production with the development JWT secret: anyone could forge staff tokens. \
+                     Set MINXIN__AUTH__JWT_SECRET to a random string of at least 32 characters (e.g. `openssl rand -hex 32`)."
+                );
+            }
+            if self.auth.access_code_secret == DEV_ACCESS_CODE_SECRET
+                || self.auth.access_code_secret.len() < 32
+            {
+                bail!(
+                    "refusing to start in production with the development (or a short) access-code secret: \
+                     set MINXIN__AUTH__ACCESS_CODE_SECRET to a random string of at least 32 characters, and keep it: \
+                     changing it later invalidates every appellant's access code"
+                );
+            }
+            if self.auth.jwt_secret.len() < 32 {
+                bail!(
+                    "refusing to start in production with a JWT secret of {} characters; use at least 32 (MINXIN__AUTH__JWT_SECRET)",
+                    self.auth.jwt_secret.len()
+                );
+            }
+        }
+        if self.server.body_limit_bytes < 1024 {
+            bail!("server.body_limit_bytes must be at least 1024");
+        }
+        if self.auth.token_ttl_minutes <= 0 {
+            bail!("auth.token_ttl_minutes must be positive");
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> anyhow::Result<&str> {
+        self.database.url.as_deref().filter(|u| !u.is_empty()).context(
+            "no database configured: set DATABASE_URL (e.g. postgres://user@localhost/minxin), \
+             or run `minxin demo`, which starts a private PostgreSQL",
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn built_in(env: Environment) -> Settings {
+        Settings::load_from(env, Path::new("/nonexistent-config-dir")).expect("built-in config loads")
+    }
+
+    #[test]
+    fn built_in_files_load_for_every_environment() {
+        let dev = built_in(Environment::Development);
+        assert_eq!(dev.auth.jwt_secret, DEV_JWT_SECRET);
+        assert!(dev.check().is_ok());
+        let test = built_in(Environment::Test);
+        assert!(!test.database.migrate_on_start);
+    }
+
+    #[test]
+    fn production_refuses_the_development_secret() {
+        let prod = built_in(Environment::Production);
+        let err = prod.check().expect_err("must refuse");
+        assert!(err.to_string().contains("development JWT secret"), "{err}");
+
+        let mut short = prod.clone();
+        short.auth.jwt_secret = "short".into();
+        assert!(short.check().is_err());
+
+        let mut good = prod;
+        good.auth.jwt_secret = "x".repeat(40);
+        assert!(good.check().is_err(), "the access-code secret is still the development one");
+        good.auth.access_code_secret = "y".repeat(40);
+        assert!(good.check().is_ok());
+    }
+}

@@ -1,0 +1,247 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    appeals (id) {
+        id -> Uuid,
+        #[max_length = 20]
+        tracking_no -> Varchar,
+        #[max_length = 64]
+        access_code_hash -> Bpchar,
+        #[max_length = 12]
+        appellant_kind -> Varchar,
+        #[max_length = 12]
+        kind -> Varchar,
+        #[max_length = 12]
+        channel -> Varchar,
+        #[max_length = 100]
+        title -> Varchar,
+        #[max_length = 5000]
+        content -> Varchar,
+        #[max_length = 32]
+        category_code -> Nullable<Varchar>,
+        #[max_length = 15]
+        division_code -> Varchar,
+        #[max_length = 200]
+        address -> Nullable<Varchar>,
+        latitude -> Nullable<Float8>,
+        longitude -> Nullable<Float8>,
+        #[max_length = 64]
+        name -> Varchar,
+        #[max_length = 20]
+        phone -> Varchar,
+        #[max_length = 254]
+        email -> Nullable<Varchar>,
+        #[max_length = 100]
+        enterprise_name -> Nullable<Varchar>,
+        #[max_length = 18]
+        credit_code -> Nullable<Bpchar>,
+        confidential -> Bool,
+        #[max_length = 12]
+        status -> Varchar,
+        #[max_length = 32]
+        lead_department_code -> Nullable<Varchar>,
+        #[max_length = 12]
+        deadline_class -> Nullable<Varchar>,
+        dispatched_at -> Nullable<Timestamptz>,
+        sign_due_at -> Nullable<Timestamptz>,
+        reply_due_at -> Nullable<Timestamptz>,
+        signed_at -> Nullable<Timestamptz>,
+        suspended_at -> Nullable<Timestamptz>,
+        replied_at -> Nullable<Timestamptz>,
+        closed_at -> Nullable<Timestamptz>,
+        supervised -> Bool,
+        #[max_length = 24]
+        reject_disposition -> Nullable<Varchar>,
+        merged_into -> Nullable<Uuid>,
+        return_count -> Int4,
+        rehandle_count -> Int4,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    assignments (id) {
+        id -> Int8,
+        appeal_id -> Uuid,
+        #[max_length = 32]
+        department_code -> Varchar,
+        #[max_length = 8]
+        role -> Varchar,
+        assigned_by -> Nullable<Uuid>,
+        rule_id -> Nullable<Int8>,
+        rule_version -> Nullable<Int4>,
+        assigned_at -> Timestamptz,
+        signed_at -> Nullable<Timestamptz>,
+        signed_by -> Nullable<Uuid>,
+        ended_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Int8,
+        appeal_id -> Uuid,
+        seq -> Int4,
+        actor_id -> Nullable<Uuid>,
+        #[max_length = 16]
+        actor_role -> Varchar,
+        #[max_length = 24]
+        action -> Varchar,
+        #[max_length = 12]
+        from_status -> Nullable<Varchar>,
+        #[max_length = 12]
+        to_status -> Nullable<Varchar>,
+        details -> Jsonb,
+        created_at -> Timestamptz,
+        #[max_length = 64]
+        prev_hash -> Nullable<Bpchar>,
+        #[max_length = 64]
+        hash -> Bpchar,
+    }
+}
+
+diesel::table! {
+    categories (code) {
+        #[max_length = 32]
+        code -> Varchar,
+        #[max_length = 64]
+        name -> Varchar,
+        #[max_length = 32]
+        parent_code -> Nullable<Varchar>,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    departments (code) {
+        #[max_length = 32]
+        code -> Varchar,
+        #[max_length = 100]
+        name -> Varchar,
+        #[max_length = 24]
+        kind -> Varchar,
+        #[max_length = 15]
+        division_code -> Varchar,
+        #[max_length = 254]
+        email -> Nullable<Varchar>,
+        active -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    divisions (code) {
+        #[max_length = 15]
+        code -> Varchar,
+        #[max_length = 64]
+        name -> Varchar,
+        #[max_length = 15]
+        parent_code -> Nullable<Varchar>,
+        level -> Int2,
+    }
+}
+
+diesel::table! {
+    follow_ups (id) {
+        id -> Int8,
+        appeal_id -> Uuid,
+        #[max_length = 10]
+        source -> Varchar,
+        recorded_by -> Nullable<Uuid>,
+        contacted -> Bool,
+        solved -> Bool,
+        #[max_length = 20]
+        satisfaction -> Varchar,
+        #[max_length = 2000]
+        comment -> Nullable<Varchar>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (key) {
+        #[max_length = 128]
+        key -> Varchar,
+        #[max_length = 64]
+        request_hash -> Bpchar,
+        appeal_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    notes (id) {
+        id -> Int8,
+        appeal_id -> Uuid,
+        author_id -> Uuid,
+        #[max_length = 8]
+        visibility -> Varchar,
+        #[max_length = 2000]
+        content -> Varchar,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    replies (id) {
+        id -> Int8,
+        appeal_id -> Uuid,
+        #[max_length = 32]
+        department_code -> Varchar,
+        author_id -> Uuid,
+        #[max_length = 5000]
+        content -> Varchar,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        #[max_length = 64]
+        username -> Varchar,
+        password_hash -> Text,
+        #[max_length = 64]
+        display_name -> Varchar,
+        #[max_length = 16]
+        role -> Varchar,
+        #[max_length = 32]
+        department_code -> Nullable<Varchar>,
+        active -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(appeals -> categories (category_code));
+diesel::joinable!(appeals -> departments (lead_department_code));
+diesel::joinable!(appeals -> divisions (division_code));
+diesel::joinable!(assignments -> appeals (appeal_id));
+diesel::joinable!(assignments -> departments (department_code));
+diesel::joinable!(audit_events -> appeals (appeal_id));
+diesel::joinable!(audit_events -> users (actor_id));
+diesel::joinable!(departments -> divisions (division_code));
+diesel::joinable!(follow_ups -> appeals (appeal_id));
+diesel::joinable!(follow_ups -> users (recorded_by));
+diesel::joinable!(idempotency_keys -> appeals (appeal_id));
+diesel::joinable!(notes -> appeals (appeal_id));
+diesel::joinable!(notes -> users (author_id));
+diesel::joinable!(replies -> appeals (appeal_id));
+diesel::joinable!(replies -> departments (department_code));
+diesel::joinable!(replies -> users (author_id));
+diesel::joinable!(users -> departments (department_code));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    appeals,
+    assignments,
+    audit_events,
+    categories,
+    departments,
+    divisions,
+    follow_ups,
+    idempotency_keys,
+    notes,
+    replies,
+    users,
+);

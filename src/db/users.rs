@@ -1,0 +1,47 @@
+//! Staff accounts.
+
+use chrono::Utc;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::models::User;
+use super::schema::users;
+
+pub fn find_by_username(conn: &mut PgConnection, username: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::username.eq(username))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub password_hash: &'a str,
+    pub display_name: &'a str,
+    pub role: &'a str,
+    pub department_code: Option<&'a str>,
+}
+
+pub fn insert(conn: &mut PgConnection, new: &NewUser<'_>) -> QueryResult<User> {
+    diesel::insert_into(users::table)
+        .values((
+            users::id.eq(Uuid::new_v4()),
+            users::username.eq(new.username),
+            users::password_hash.eq(new.password_hash),
+            users::display_name.eq(new.display_name),
+            users::role.eq(new.role),
+            users::department_code.eq(new.department_code),
+            users::active.eq(true),
+            users::created_at.eq(Utc::now()),
+        ))
+        .returning(User::as_returning())
+        .get_result(conn)
+}
+
+pub fn usernames(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, String)>> {
+    users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::username))
+        .load(conn)
+}

@@ -1,0 +1,10 @@
+//! Pure business rules: no database, no HTTP. Everything here is unit-tested.
+
+pub mod audit;
+pub mod credit_code;
+pub mod deadline;
+pub mod enums;
+pub mod ids;
+pub mod intake;
+pub mod lifecycle;
+pub mod masking;

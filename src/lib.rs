@@ -1,0 +1,15 @@
+//! minxin (民心): a city appeal platform — intake, the problem pool, dispatch, department
+//! handling under deadlines, follow-up and a tamper-evident audit log. See docs/ARCHITECTURE.md.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod pgcluster;
+pub mod seed;
+pub mod startup;
+pub mod telemetry;
+pub mod workflow;

@@ -1,0 +1,95 @@
+//! Building and running the HTTP server.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api::{self, json::BodyLimit, openapi::ApiDoc};
+use crate::auth::JwtKeys;
+use crate::config::Settings;
+use crate::db::PgPool;
+use crate::domain::deadline::DeadlinePolicy;
+use crate::workflow::Workflow;
+
+/// What every handler shares.
+pub struct AppState {
+    pub pool: PgPool,
+    pub workflow: Workflow,
+}
+
+impl AppState {
+    pub fn new(settings: &Settings, pool: PgPool) -> AppState {
+        AppState {
+            pool,
+            workflow: workflow_from(settings),
+        }
+    }
+}
+
+pub fn workflow_from(settings: &Settings) -> Workflow {
+    Workflow {
+        deadlines: DeadlinePolicy {
+            default_class: settings.lifecycle.default_deadline_class,
+            ..DeadlinePolicy::default()
+        },
+        return_window: chrono::Duration::hours(settings.lifecycle.return_window_hours),
+        access_secret: settings.auth.access_code_secret.as_bytes().to_vec(),
+    }
+}
+
+/// A bound, not yet running server; binding to port 0 picks a free port (tests).
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub fn build(settings: &Settings, pool: PgPool) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(&settings.server.bind)
+            .with_context(|| format!("binding {}", settings.server.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState::new(settings, pool));
+        let keys = web::Data::new(JwtKeys::new(
+            &settings.auth.jwt_secret,
+            &settings.auth.issuer,
+            settings.auth.token_ttl_minutes,
+        ));
+        let limit = settings.server.body_limit_bytes;
+        let openapi = ApiDoc::openapi();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(api::error_shape())
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .app_data(keys.clone())
+                .app_data(web::Data::new(BodyLimit(limit)))
+                .app_data(web::PayloadConfig::new(limit))
+                .app_data(api::query_config())
+                .app_data(api::path_config())
+                .configure(api::configure)
+                .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi.clone()))
+        })
+        .shutdown_timeout(settings.server.shutdown_timeout_secs)
+        .client_request_timeout(Duration::from_secs(30));
+        if settings.server.workers > 0 {
+            server = server.workers(settings.server.workers);
+        }
+        let server = server.listen(listener)?.run();
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Runs until SIGINT/SIGTERM, then stops accepting and lets requests in flight finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,595 @@
+//! The use cases, each one database transaction: the state change, its audit event (and, in
+//! later issues, its queued email) commit together or not at all. Handlers call these inside
+//! `db::run`; the rules themselves live in `domain`.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use hmac::{Hmac, Mac};
+use serde_json::json;
+use sha2::Sha256;
+use uuid::Uuid;
+
+use crate::auth::Claims;
+use crate::db::audit::{self, AuditActor, Change};
+use crate::db::models::{Appeal, NewAppeal, NewAssignment};
+use crate::db::schema::appeals;
+use crate::db::{self as store, appeals as q, reference};
+use crate::domain::deadline::DeadlinePolicy;
+use crate::domain::enums::{DeadlineClass, Disposition, Satisfaction, Status, Visibility};
+use crate::domain::ids::{TrackingNo, access_code_from_digest, random_access_code};
+use crate::domain::intake::ValidIntake;
+use crate::domain::lifecycle::{self, Action, Actor, Facts, Plan, Policy};
+use crate::error::AppError;
+
+/// Settings the use cases need.
+#[derive(Clone)]
+pub struct Workflow {
+    pub deadlines: DeadlinePolicy,
+    pub return_window: Duration,
+    /// keys the access-code hashes and the codes re-derived for idempotent replays
+    pub access_secret: Vec<u8>,
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+impl Workflow {
+    fn mac(&self, parts: &[&[u8]]) -> Vec<u8> {
+        let mut mac = HmacSha256::new_from_slice(&self.access_secret)
+            .expect("HMAC accepts keys of any length");
+        for part in parts {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part);
+        }
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    /// The stored form of an access code: a keyed hash, useless without the server's secret.
+    pub fn access_code_hash(&self, tracking_no: &str, code: &str) -> String {
+        hex::encode(self.mac(&[b"access-code-hash", tracking_no.as_bytes(), code.as_bytes()]))
+    }
+
+    pub fn access_code_matches(&self, appeal: &Appeal, code: &str) -> bool {
+        let computed = self.access_code_hash(&appeal.tracking_no, code);
+        // constant-time enough: compare every byte
+        computed.len() == appeal.access_code_hash.len()
+            && computed
+                .bytes()
+                .zip(appeal.access_code_hash.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+
+    /// The access code of an intake made under an Idempotency-Key, derivable again on replay.
+    fn derived_access_code(&self, key: &str, appeal_id: Uuid) -> String {
+        access_code_from_digest(&self.mac(&[b"access-code", key.as_bytes(), appeal_id.as_bytes()]))
+    }
+
+    fn policy(&self) -> Policy {
+        Policy { return_window: self.return_window }
+    }
+}
+
+/// What intake answers.
+#[derive(Debug, Clone)]
+pub struct Filed {
+    pub appeal: Appeal,
+    pub access_code: String,
+    /// true when this is the stored answer to an earlier request with the same key
+    pub replayed: bool,
+}
+
+pub struct IdempotencyKey {
+    pub key: String,
+    /// hash of the request body in canonical form
+    pub request_hash: String,
+}
+
+/// How one intake attempt can end besides success.
+enum Attempt {
+    Failed(AppError),
+    /// a tracking-number collision, or a concurrent request with the same Idempotency-Key
+    /// committed first: roll back and run again from the top (which then replays it)
+    Retry,
+}
+
+impl From<diesel::result::Error> for Attempt {
+    fn from(e: diesel::result::Error) -> Self {
+        if store::is_unique_violation(&e, "appeals_tracking_no_key")
+            || store::is_unique_violation(&e, "idempotency_keys_pkey")
+        {
+            Attempt::Retry
+        } else {
+            Attempt::Failed(e.into())
+        }
+    }
+}
+
+impl From<AppError> for Attempt {
+    fn from(e: AppError) -> Self {
+        Attempt::Failed(e)
+    }
+}
+
+/// 受理: stores the appeal and its first audit event in one transaction; honours the
+/// Idempotency-Key (same key and body: the first answer, nothing new; another body: 422).
+pub fn intake(
+    conn: &mut PgConnection,
+    wf: &Workflow,
+    intake: &ValidIntake,
+    idempotency: Option<&IdempotencyKey>,
+    now: DateTime<Utc>,
+) -> Result<Filed, AppError> {
+    for _attempt in 0..5 {
+        let result = conn.transaction(|conn| -> Result<Filed, Attempt> {
+            if let Some(idem) = idempotency
+                && let Some(filed) = replay(conn, wf, idem)?
+            {
+                return Ok(filed);
+            }
+            check_references(conn, intake)?;
+            insert_new(conn, wf, intake, idempotency, now)
+        });
+        match result {
+            Ok(filed) => return Ok(filed),
+            Err(Attempt::Retry) => continue,
+            Err(Attempt::Failed(e)) => return Err(e),
+        }
+    }
+    Err(AppError::Unexpected(anyhow::anyhow!("intake kept colliding after 5 attempts")))
+}
+
+fn replay(conn: &mut PgConnection, wf: &Workflow, idem: &IdempotencyKey) -> Result<Option<Filed>, AppError> {
+    let Some((stored_hash, appeal_id)) = q::find_idempotency(conn, &idem.key)? else {
+        return Ok(None);
+    };
+    if stored_hash.trim() != idem.request_hash {
+        return Err(AppError::Unprocessable {
+            code: "idempotency_key_reused",
+            message: "this Idempotency-Key was already used for a different request body; use a new key for a new appeal".into(),
+            field: None,
+        });
+    }
+    let appeal = q::find(conn, appeal_id)?
+        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("idempotency row without appeal")))?;
+    Ok(Some(Filed {
+        access_code: wf.derived_access_code(&idem.key, appeal.id),
+        appeal,
+        replayed: true,
+    }))
+}
+
+fn check_references(conn: &mut PgConnection, intake: &ValidIntake) -> Result<(), AppError> {
+    if !reference::division_exists(conn, &intake.division_code)? {
+        return Err(AppError::invalid(
+            "division_code",
+            format!("unknown division_code `{}`; see GET /api/v1/divisions", intake.division_code),
+        ));
+    }
+    if let Some(code) = &intake.category_code
+        && !reference::category_exists(conn, code)?
+    {
+        return Err(AppError::invalid(
+            "category_code",
+            format!("unknown category_code `{code}`; see GET /api/v1/categories"),
+        ));
+    }
+    Ok(())
+}
+
+fn insert_new(
+    conn: &mut PgConnection,
+    wf: &Workflow,
+    intake: &ValidIntake,
+    idempotency: Option<&IdempotencyKey>,
+    now: DateTime<Utc>,
+) -> Result<Filed, Attempt> {
+    let id = Uuid::new_v4();
+    let mut rng = rand::rng();
+    let tracking_no = TrackingNo::generate(now, &mut rng);
+    let access_code = match idempotency {
+        Some(idem) => wf.derived_access_code(&idem.key, id),
+        None => random_access_code(&mut rng),
+    };
+    let access_code_hash = wf.access_code_hash(tracking_no.as_str(), &access_code);
+    let credit_code = intake.credit_code.as_ref().map(|c| c.to_string());
+    let new = NewAppeal {
+        id,
+        tracking_no: tracking_no.as_str(),
+        access_code_hash: &access_code_hash,
+        appellant_kind: intake.appellant_kind.as_str(),
+        kind: intake.kind.as_str(),
+        channel: intake.channel.as_str(),
+        title: &intake.title,
+        content: &intake.content,
+        category_code: intake.category_code.as_deref(),
+        division_code: &intake.division_code,
+        address: intake.address.as_deref(),
+        latitude: intake.coordinates.map(|c| c.0),
+        longitude: intake.coordinates.map(|c| c.1),
+        name: &intake.name,
+        phone: &intake.phone,
+        email: intake.email.as_deref(),
+        enterprise_name: intake.enterprise_name.as_deref(),
+        credit_code: credit_code.as_deref(),
+        confidential: intake.confidential,
+        status: Status::Submitted.as_str(),
+        created_at: now,
+        updated_at: now,
+    };
+    let appeal = q::insert(conn, &new)?;
+    if let Some(idem) = idempotency {
+        // Blocks on a concurrent transaction holding the same key; if that one commits this
+        // fails, the attempt is retried, and the retry replays the winner's answer.
+        q::insert_idempotency(conn, &idem.key, &idem.request_hash, id, now)?;
+    }
+    audit::append(
+        conn,
+        id,
+        &AuditActor { user_id: None, role: "resident".into() },
+        &Change {
+            action: "intake",
+            from_status: None,
+            to_status: Some(Status::Submitted.as_str()),
+            details: json!({
+                "channel": intake.channel.as_str(),
+                "kind": intake.kind.as_str(),
+                "appellant_kind": intake.appellant_kind.as_str(),
+                "category_code": intake.category_code,
+                "division_code": intake.division_code,
+                "confidential": intake.confidential,
+                "routing": "no rule matched; waiting in the pool",
+            }),
+        },
+        now,
+    )?;
+    Ok(Filed { appeal, access_code, replayed: false })
+}
+
+/// A staff action with its body, already structurally valid.
+#[derive(Debug, Clone)]
+pub enum ActionRequest {
+    Dispatch {
+        lead_department_code: String,
+        co_department_codes: Vec<String>,
+        deadline_class: Option<DeadlineClass>,
+    },
+    Sign,
+    Return { reason: String },
+    Suspend { reason: String },
+    Resume { reason: Option<String> },
+    Reply { content: String },
+    FollowUp {
+        contacted: bool,
+        solved: bool,
+        satisfaction: Satisfaction,
+        comment: Option<String>,
+    },
+    Reject { reason: String, disposition: Disposition },
+    Merge { primary_id: Uuid, reason: Option<String> },
+    Supervise { reason: String, active: bool },
+    Note { content: String, visibility: Visibility },
+}
+
+impl ActionRequest {
+    pub fn action(&self) -> Action {
+        match self {
+            ActionRequest::Dispatch { .. } => Action::Dispatch,
+            ActionRequest::Sign => Action::Sign,
+            ActionRequest::Return { .. } => Action::Return,
+            ActionRequest::Suspend { .. } => Action::Suspend,
+            ActionRequest::Resume { .. } => Action::Resume,
+            ActionRequest::Reply { .. } => Action::Reply,
+            ActionRequest::FollowUp { contacted, solved, satisfaction, .. } => Action::FollowUp {
+                contacted: *contacted,
+                accepted: *solved && satisfaction.is_satisfied(),
+            },
+            ActionRequest::Reject { .. } => Action::Reject,
+            ActionRequest::Merge { .. } => Action::Merge,
+            ActionRequest::Supervise { .. } => Action::Supervise,
+            ActionRequest::Note { .. } => Action::Note,
+        }
+    }
+}
+
+/// What the state machine needs, read under the row lock.
+pub fn facts_of(conn: &mut PgConnection, appeal: &Appeal, department: Option<&str>) -> QueryResult<Facts> {
+    let live = q::live_assignments(conn, appeal.id)?;
+    let own_part_signed = department.is_some_and(|d| {
+        live.iter().any(|a| a.department_code == d && a.signed_at.is_some())
+    });
+    Ok(Facts {
+        status: appeal.status.parse().unwrap_or(Status::Submitted),
+        lead_department: appeal.lead_department_code.clone(),
+        co_departments: live
+            .iter()
+            .filter(|a| a.role == "co")
+            .map(|a| a.department_code.clone())
+            .collect(),
+        dispatched_at: appeal.dispatched_at,
+        own_part_signed,
+    })
+}
+
+/// Applies one staff action: lock, decide, change, audit — in one transaction.
+pub fn act(
+    conn: &mut PgConnection,
+    wf: &Workflow,
+    appeal_id: Uuid,
+    staff: &Claims,
+    request: &ActionRequest,
+    expected_version: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<Appeal, AppError> {
+    conn.transaction(|conn| {
+        let appeal = q::lock(conn, appeal_id)?.ok_or_else(|| not_found(appeal_id))?;
+        let actor = Actor { role: staff.role, department: staff.department.clone() };
+        let facts = facts_of(conn, &appeal, staff.department.as_deref())?;
+        let action = request.action();
+        let plan = lifecycle::plan(action, &actor, &facts, &wf.policy(), now)?;
+        if let Some(expected) = expected_version
+            && expected != appeal.version
+        {
+            return Err(AppError::Conflict(format!(
+                "the appeal changed since you loaded it (your version {expected}, now {}); reload and try again",
+                appeal.version
+            )));
+        }
+        let details = apply(conn, wf, &appeal, staff, request, &plan, now)?;
+        diesel::update(appeals::table.find(appeal.id))
+            .set((appeals::status.eq(plan.to.as_str()), appeals::version.eq(appeal.version + 1), appeals::updated_at.eq(now)))
+            .execute(conn)?;
+        audit::append(
+            conn,
+            appeal.id,
+            &AuditActor { user_id: Some(staff.sub), role: staff.role.as_str().into() },
+            &Change {
+                action: if plan.co_sign { "sign_co" } else { action.name() },
+                from_status: Some(plan.from.as_str()),
+                to_status: Some(plan.to.as_str()),
+                details,
+            },
+            now,
+        )?;
+        Ok(q::find(conn, appeal.id)?.ok_or_else(|| not_found(appeal.id))?)
+    })
+}
+
+pub fn not_found(id: Uuid) -> AppError {
+    AppError::NotFound(format!("no appeal with id {id}"))
+}
+
+/// The action's own changes (beyond status, version and the audit event); returns the details
+/// the audit event records.
+fn apply(
+    conn: &mut PgConnection,
+    wf: &Workflow,
+    appeal: &Appeal,
+    staff: &Claims,
+    request: &ActionRequest,
+    plan: &Plan,
+    now: DateTime<Utc>,
+) -> Result<serde_json::Value, AppError> {
+    let id = appeal.id;
+    let row = appeals::table.find(id);
+    match request {
+        ActionRequest::Dispatch { lead_department_code, co_department_codes, deadline_class } => {
+            check_departments(conn, lead_department_code, co_department_codes)?;
+            let class = deadline_class.unwrap_or(wf.deadlines.default_class);
+            let due = wf.deadlines.due(class, now);
+            for (code, role) in std::iter::once((lead_department_code, "lead"))
+                .chain(co_department_codes.iter().map(|c| (c, "co")))
+            {
+                q::insert_assignment(
+                    conn,
+                    &NewAssignment {
+                        appeal_id: id,
+                        department_code: code,
+                        role,
+                        assigned_by: Some(staff.sub),
+                        rule_id: None,
+                        rule_version: None,
+                        assigned_at: now,
+                    },
+                )?;
+            }
+            diesel::update(row)
+                .set((
+                    appeals::lead_department_code.eq(lead_department_code),
+                    appeals::deadline_class.eq(class.as_str()),
+                    appeals::dispatched_at.eq(now),
+                    appeals::sign_due_at.eq(due.sign_by),
+                    appeals::reply_due_at.eq(due.reply_by),
+                ))
+                .execute(conn)?;
+            Ok(json!({
+                "lead_department_code": lead_department_code,
+                "co_department_codes": co_department_codes,
+                "deadline_class": class.as_str(),
+                "sign_due_at": due.sign_by,
+                "reply_due_at": due.reply_by,
+            }))
+        }
+        ActionRequest::Sign => {
+            let dept = staff.department.clone().unwrap_or_default();
+            let live = q::live_assignments(conn, id)?;
+            if let Some(assignment) = live.iter().find(|a| a.department_code == dept) {
+                q::sign_assignment(conn, assignment.id, staff.sub, now)?;
+            }
+            if !plan.co_sign {
+                diesel::update(row).set(appeals::signed_at.eq(now)).execute(conn)?;
+            }
+            Ok(json!({ "department_code": dept, "part": if plan.co_sign { "co" } else { "lead" } }))
+        }
+        ActionRequest::Return { reason } => {
+            let reason = required(reason, "reason", 500)?;
+            q::end_assignments(conn, id, now)?;
+            diesel::update(row)
+                .set((
+                    appeals::lead_department_code.eq(None::<String>),
+                    appeals::deadline_class.eq(None::<String>),
+                    appeals::dispatched_at.eq(None::<DateTime<Utc>>),
+                    appeals::sign_due_at.eq(None::<DateTime<Utc>>),
+                    appeals::reply_due_at.eq(None::<DateTime<Utc>>),
+                    appeals::signed_at.eq(None::<DateTime<Utc>>),
+                    appeals::return_count.eq(appeal.return_count + 1),
+                ))
+                .execute(conn)?;
+            Ok(json!({ "reason": reason, "department_code": appeal.lead_department_code }))
+        }
+        ActionRequest::Suspend { reason } => {
+            let reason = required(reason, "reason", 500)?;
+            diesel::update(row).set(appeals::suspended_at.eq(now)).execute(conn)?;
+            Ok(json!({ "reason": reason }))
+        }
+        ActionRequest::Resume { reason } => {
+            let reason = optional(reason.as_deref(), "reason", 500)?;
+            let suspended_for = appeal.suspended_at.map(|s| (now - s).num_seconds());
+            diesel::update(row)
+                .set(appeals::suspended_at.eq(None::<DateTime<Utc>>))
+                .execute(conn)?;
+            Ok(json!({ "reason": reason, "suspended_seconds": suspended_for }))
+        }
+        ActionRequest::Reply { content } => {
+            let content = required(content, "content", 5000)?;
+            let dept = appeal.lead_department_code.clone().unwrap_or_default();
+            let reply_id = q::insert_reply(conn, id, &dept, staff.sub, &content, now)?;
+            diesel::update(row).set(appeals::replied_at.eq(now)).execute(conn)?;
+            Ok(json!({ "reply_id": reply_id, "department_code": dept }))
+        }
+        ActionRequest::FollowUp { contacted, solved, satisfaction, comment } => {
+            let comment = optional(comment.as_deref(), "comment", 2000)?;
+            let follow_up_id = q::insert_follow_up(
+                conn,
+                &q::NewFollowUp {
+                    appeal_id: id,
+                    recorded_by: staff.sub,
+                    contacted: *contacted,
+                    solved: *solved,
+                    satisfaction: satisfaction.as_str(),
+                    comment: comment.as_deref(),
+                    at: now,
+                },
+            )?;
+            match plan.to {
+                Status::Closed => {
+                    diesel::update(row).set(appeals::closed_at.eq(now)).execute(conn)?;
+                }
+                Status::InProgress => {
+                    // 重办: back to the department, which answers again
+                    diesel::update(row)
+                        .set((
+                            appeals::replied_at.eq(None::<DateTime<Utc>>),
+                            appeals::rehandle_count.eq(appeal.rehandle_count + 1),
+                        ))
+                        .execute(conn)?;
+                }
+                _ => {}
+            }
+            Ok(json!({
+                "follow_up_id": follow_up_id,
+                "contacted": contacted,
+                "solved": solved,
+                "satisfaction": satisfaction.as_str(),
+                "outcome": match plan.to {
+                    Status::Closed => "closed",
+                    Status::InProgress => "rehandle",
+                    _ => "not_reached",
+                },
+            }))
+        }
+        ActionRequest::Reject { reason, disposition } => {
+            let reason = required(reason, "reason", 500)?;
+            diesel::update(row)
+                .set((
+                    appeals::reject_disposition.eq(disposition.as_str()),
+                    appeals::closed_at.eq(now),
+                ))
+                .execute(conn)?;
+            Ok(json!({ "reason": reason, "disposition": disposition.as_str() }))
+        }
+        ActionRequest::Merge { primary_id, reason } => {
+            let reason = optional(reason.as_deref(), "reason", 500)?;
+            if *primary_id == id {
+                return Err(AppError::invalid("primary_id", "an appeal cannot be merged into itself"));
+            }
+            let primary = q::find(conn, *primary_id)?.ok_or_else(|| {
+                AppError::invalid("primary_id", format!("no appeal with id {primary_id}"))
+            })?;
+            match primary.status.as_str() {
+                "merged" => {
+                    return Err(AppError::invalid(
+                        "primary_id",
+                        format!(
+                            "appeal {} is itself merged into {}; merge into that one",
+                            primary.tracking_no,
+                            primary.merged_into.map(|u| u.to_string()).unwrap_or_default()
+                        ),
+                    ));
+                }
+                "rejected" => {
+                    return Err(AppError::invalid("primary_id", "cannot merge into a rejected appeal"));
+                }
+                _ => {}
+            }
+            q::end_assignments(conn, id, now)?;
+            diesel::update(row)
+                .set((appeals::merged_into.eq(primary.id), appeals::closed_at.eq(now)))
+                .execute(conn)?;
+            Ok(json!({ "primary_id": primary.id, "primary_tracking_no": primary.tracking_no, "reason": reason }))
+        }
+        ActionRequest::Supervise { reason, active } => {
+            let reason = required(reason, "reason", 500)?;
+            diesel::update(row).set(appeals::supervised.eq(*active)).execute(conn)?;
+            Ok(json!({ "reason": reason, "supervised": active }))
+        }
+        ActionRequest::Note { content, visibility } => {
+            let content = required(content, "content", 2000)?;
+            let note_id = q::insert_note(conn, id, staff.sub, visibility.as_str(), &content, now)?;
+            Ok(json!({ "note_id": note_id, "visibility": visibility.as_str() }))
+        }
+    }
+}
+
+fn check_departments(conn: &mut PgConnection, lead: &str, co: &[String]) -> Result<(), AppError> {
+    let active = |conn: &mut PgConnection, code: &str, field: &str| -> Result<(), AppError> {
+        match reference::find_department(conn, code)? {
+            Some(d) if d.active => Ok(()),
+            Some(_) => Err(AppError::invalid(field, format!("department `{code}` is inactive"))),
+            None => Err(AppError::invalid(
+                field,
+                format!("unknown department `{code}`; see GET /api/v1/departments"),
+            )),
+        }
+    };
+    active(conn, lead, "lead_department_code")?;
+    let mut seen = std::collections::HashSet::new();
+    for code in co {
+        if code == lead {
+            return Err(AppError::invalid(
+                "co_department_codes",
+                "the lead department cannot also be a co-handler",
+            ));
+        }
+        if !seen.insert(code) {
+            return Err(AppError::invalid("co_department_codes", format!("`{code}` is listed twice")));
+        }
+        active(conn, code, "co_department_codes")?;
+    }
+    Ok(())
+}
+
+fn required(value: &str, field: &'static str, max: usize) -> Result<String, AppError> {
+    optional(Some(value), field, max)?
+        .ok_or_else(|| AppError::invalid(field, format!("{field} must not be empty")))
+}
+
+fn optional(value: Option<&str>, field: &'static str, max: usize) -> Result<Option<String>, AppError> {
+    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let n = v.chars().count();
+    if n > max {
+        return Err(AppError::invalid(field, format!("{field} has {n} characters; at most {max} are allowed")));
+    }
+    Ok(Some(v.to_owned()))
+}
