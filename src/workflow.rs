@@ -425,6 +425,9 @@ fn apply(
             q::end_assignments(conn, id, now)?;
             diesel::update(row)
                 .set((
+                    // in the same statement as the lead goes: the table's CHECK wants a lead
+                    // for every dispatched state
+                    appeals::status.eq(plan.to.as_str()),
                     appeals::lead_department_code.eq(None::<String>),
                     appeals::deadline_class.eq(None::<String>),
                     appeals::dispatched_at.eq(None::<DateTime<Utc>>),

@@ -1,0 +1,13 @@
+//! Black-box tests: a real PostgreSQL (a database per test, cloned from a migrated and seeded
+//! template), a real server on a free port, requests over HTTP.
+
+mod helpers;
+
+mod audit;
+mod auth;
+mod concurrency;
+mod health;
+mod intake;
+mod lifecycle;
+mod lists;
+mod privacy;
