@@ -15,7 +15,11 @@ use crate::pgcluster::{ClusterOptions, PrivateCluster};
 use crate::startup::Application;
 
 #[derive(Debug, Parser)]
-#[command(name = "minxin", version, about = "民心 — city appeal platform (8890 / 12345 hotline back end)")]
+#[command(
+    name = "minxin",
+    version,
+    about = "民心 — city appeal platform (8890 / 12345 hotline back end)"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -110,7 +114,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate => {
             migrate(settings.database_url()?)?;
         }
-        Command::Demo { bind, data_dir, no_install } => {
+        Command::Demo {
+            bind,
+            data_dir,
+            no_install,
+        } => {
             if let Some(bind) = bind {
                 settings.server.bind = bind;
             }
@@ -125,10 +133,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 summary.divisions, summary.departments, summary.categories, summary.users
             );
         }
-        Command::User { command: UserCommand::Add { username, password, role, department, display_name } } => {
-            add_user(&settings, &username, &password, &role, department.as_deref(), display_name.as_deref())?;
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    password,
+                    role,
+                    department,
+                    display_name,
+                },
+        } => {
+            add_user(
+                &settings,
+                &username,
+                &password,
+                &role,
+                department.as_deref(),
+                display_name.as_deref(),
+            )?;
         }
-        Command::Audit { command: AuditCommand::Verify } => {
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
             return audit_verify(settings.database_url()?);
         }
     }
@@ -156,10 +182,18 @@ fn serve(settings: &Settings, url: &str, banner: Option<String>) -> anyhow::Resu
     )?;
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(settings, pool)?;
-        let host = settings.server.bind.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1");
+        let host = settings
+            .server
+            .bind
+            .rsplit_once(':')
+            .map(|(h, _)| h)
+            .unwrap_or("127.0.0.1");
         let host = if host == "0.0.0.0" { "127.0.0.1" } else { host };
         tracing::info!(port = app.port(), database = %db::redact_url(url), "minxin serving");
-        println!("minxin is serving at http://{host}:{}/ (API docs at /api/docs)", app.port());
+        println!(
+            "minxin is serving at http://{host}:{}/ (API docs at /api/docs)",
+            app.port()
+        );
         if let Some(banner) = banner {
             println!("{banner}");
         }
@@ -207,7 +241,10 @@ fn demo(settings: &Settings, data_dir: PathBuf, allow_install: bool) -> anyhow::
             login.department_code.unwrap_or("-")
         ));
     }
-    banner.push_str(&format!("database: {}\nstop with Ctrl-C", db::redact_url(&url)));
+    banner.push_str(&format!(
+        "database: {}\nstop with Ctrl-C",
+        db::redact_url(&url)
+    ));
     let result = serve(settings, &url, Some(banner));
     if let Some(cluster) = cluster {
         cluster.stop()?;
@@ -223,9 +260,11 @@ fn ensure_database(maintenance_url: &str, name: &str) -> anyhow::Result<()> {
     )))
     .get_result(&mut conn)?;
     if !exists {
-        diesel::sql_query(format!("CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0"))
-            .execute(&mut conn)
-            .with_context(|| format!("creating database {name}"))?;
+        diesel::sql_query(format!(
+            "CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0"
+        ))
+        .execute(&mut conn)
+        .with_context(|| format!("creating database {name}"))?;
     }
     Ok(())
 }
@@ -284,7 +323,10 @@ fn audit_verify(url: &str) -> anyhow::Result<ExitCode> {
     })?;
     match report.broken {
         None => {
-            println!("audit log intact: {} chains, {} events verified", report.chains, report.events);
+            println!(
+                "audit log intact: {} chains, {} events verified",
+                report.chains, report.events
+            );
             Ok(ExitCode::SUCCESS)
         }
         Some(link) => {

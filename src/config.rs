@@ -187,10 +187,14 @@ impl Settings {
     }
 
     pub fn database_url(&self) -> anyhow::Result<&str> {
-        self.database.url.as_deref().filter(|u| !u.is_empty()).context(
-            "no database configured: set DATABASE_URL (e.g. postgres://user@localhost/minxin), \
+        self.database
+            .url
+            .as_deref()
+            .filter(|u| !u.is_empty())
+            .context(
+                "no database configured: set DATABASE_URL (e.g. postgres://user@localhost/minxin), \
              or run `minxin demo`, which starts a private PostgreSQL",
-        )
+            )
     }
 }
 
@@ -199,7 +203,8 @@ mod tests {
     use super::*;
 
     fn built_in(env: Environment) -> Settings {
-        Settings::load_from(env, Path::new("/nonexistent-config-dir")).expect("built-in config loads")
+        Settings::load_from(env, Path::new("/nonexistent-config-dir"))
+            .expect("built-in config loads")
     }
 
     #[test]
@@ -223,7 +228,10 @@ mod tests {
 
         let mut good = prod;
         good.auth.jwt_secret = "x".repeat(40);
-        assert!(good.check().is_err(), "the access-code secret is still the development one");
+        assert!(
+            good.check().is_err(),
+            "the access-code secret is still the development one"
+        );
         good.auth.access_code_secret = "y".repeat(40);
         assert!(good.check().is_ok());
     }

@@ -12,7 +12,11 @@ use crate::domain::lifecycle::Refusal;
 pub enum AppError {
     /// malformed request: bad JSON, wrong types, bad path or query values (400)
     #[error("{message}")]
-    BadRequest { code: &'static str, message: String, field: Option<String> },
+    BadRequest {
+        code: &'static str,
+        message: String,
+        field: Option<String>,
+    },
     /// missing, malformed or expired token; wrong credentials (401)
     #[error("{0}")]
     Unauthorized(String),
@@ -28,7 +32,11 @@ pub enum AppError {
     PayloadTooLarge(String),
     /// well-formed but unacceptable: a failed validation, an unknown reference (422)
     #[error("{message}")]
-    Unprocessable { code: &'static str, message: String, field: Option<String> },
+    Unprocessable {
+        code: &'static str,
+        message: String,
+        field: Option<String>,
+    },
     /// the database is unreachable or the pool exhausted (503)
     #[error("{0}")]
     Unavailable(String),
@@ -46,7 +54,11 @@ impl AppError {
     }
 
     pub fn bad_request(message: impl Into<String>) -> AppError {
-        AppError::BadRequest { code: "bad_request", message: message.into(), field: None }
+        AppError::BadRequest {
+            code: "bad_request",
+            message: message.into(),
+            field: None,
+        }
     }
 
     pub fn code(&self) -> &'static str {
@@ -149,7 +161,9 @@ impl From<diesel::result::Error> for AppError {
 impl From<r2d2_error::PoolError> for AppError {
     fn from(e: r2d2_error::PoolError) -> Self {
         tracing::warn!(error = %e, "no database connection");
-        AppError::Unavailable("the database is not reachable right now; please try again shortly".into())
+        AppError::Unavailable(
+            "the database is not reachable right now; please try again shortly".into(),
+        )
     }
 }
 
@@ -178,16 +192,28 @@ mod tests {
             (AppError::Forbidden("x".into()), 403, "forbidden"),
             (AppError::NotFound("x".into()), 404, "not_found"),
             (AppError::Conflict("x".into()), 409, "conflict"),
-            (AppError::PayloadTooLarge("x".into()), 413, "payload_too_large"),
+            (
+                AppError::PayloadTooLarge("x".into()),
+                413,
+                "payload_too_large",
+            ),
             (AppError::invalid("title", "x"), 422, "validation_failed"),
             (AppError::Unavailable("x".into()), 503, "unavailable"),
-            (AppError::Unexpected(anyhow::anyhow!("secret detail")), 500, "internal"),
+            (
+                AppError::Unexpected(anyhow::anyhow!("secret detail")),
+                500,
+                "internal",
+            ),
         ];
         for (error, status, code) in cases {
             let (s, body) = body_of(error);
             assert_eq!(s.as_u16(), status);
             assert_eq!(body["error"]["code"], code);
-            assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+            assert!(
+                body["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| !m.is_empty())
+            );
         }
     }
 

@@ -152,16 +152,9 @@ impl PrivateCluster {
             .with_context(|| format!("cannot resolve the data dir {}", opts.data_dir.display()))?;
         let data_str = path_str(&data_dir)?.to_owned();
 
-        let runner = Runner::detect()?;
-        if runner.is_switched() {
-            chown_to_postgres(&data_dir)?;
-            runner.check_access(&data_dir)?;
-        }
-
-        let version_file = data_dir.join("PG_VERSION");
-        if version_file.exists() {
-            bin_dir = binaries_for_existing_cluster(&data_dir, bin_dir)?;
-        } else {
+        // Checked before anything is chown'ed: never take over an unrelated folder.
+        let has_cluster = data_dir.join("PG_VERSION").exists();
+        if !has_cluster {
             let non_empty = fs::read_dir(&data_dir)
                 .with_context(|| format!("cannot read the data dir {}", data_dir.display()))?
                 .next()
@@ -173,6 +166,17 @@ impl PrivateCluster {
                     data_dir.display()
                 );
             }
+        }
+
+        let runner = Runner::detect()?;
+        if runner.is_switched() {
+            chown_to_postgres(&data_dir)?;
+            runner.check_access(&data_dir)?;
+        }
+
+        if has_cluster {
+            bin_dir = binaries_for_existing_cluster(&data_dir, bin_dir)?;
+        } else {
             tracing::info!(data_dir = %data_dir.display(), "creating a new PostgreSQL cluster (initdb)");
             let initdb = path_str(&bin_dir.join("initdb"))?.to_owned();
             let args: Vec<String> = [
@@ -395,7 +399,7 @@ impl PrivateCluster {
                 let new_log = read_log_from(&self.log_file(), log_offset);
                 let msg = format!(
                     "postgres exited during startup ({}) for data dir {}; last lines of {}:\n{}",
-                    describe_status(status),
+                    status,
                     self.data_dir.display(),
                     self.log_file().display(),
                     tail_lines(&new_log, 25)
@@ -448,15 +452,11 @@ impl PrivateCluster {
         cmd.args(["-q", "-h", "127.0.0.1", "-p"])
             .arg(self.port.to_string())
             .args(["-U", &self.superuser, "-d", "postgres", "-t", "2"]);
-        for var in [
-            "PGSSLMODE",
-            "PGREQUIRESSL",
-            "PGGSSENCMODE",
-            "PGSERVICE",
-            "PGSERVICEFILE",
-            "PGOPTIONS",
-        ] {
-            cmd.env_remove(var);
+        // Only the arguments count: no PGSSLMODE, PGHOSTADDR, PGSERVICE… from our environment.
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("PG") {
+                cmd.env_remove(key);
+            }
         }
         run_quiet(&mut cmd).is_ok_and(|s| s.success())
     }
@@ -545,6 +545,7 @@ impl PrivateCluster {
         drop(wd.stdin.take());
         let deadline = Instant::now() + STOP_TIMEOUT;
         let mut child_done = false;
+        let mut signalled = false;
         loop {
             if !child_done {
                 match wd.child.try_wait() {
@@ -558,14 +559,19 @@ impl PrivateCluster {
             }
             // The watchdog ends after postgres; still, make sure the postmaster is gone
             // (it removes postmaster.pid as it exits).
-            if child_done
-                && matches!(
-                    self.postmaster_state(),
-                    PmState::NoPidFile | PmState::Stale(_)
-                )
-            {
-                tracing::info!(data_dir = %self.data_dir.display(), "private PostgreSQL stopped");
-                return Ok(());
+            if child_done {
+                match self.postmaster_state() {
+                    PmState::NoPidFile | PmState::Stale(_) => {
+                        tracing::info!(data_dir = %self.data_dir.display(), "private PostgreSQL stopped");
+                        return Ok(());
+                    }
+                    // The watchdog died before postgres (someone killed it): ask directly.
+                    PmState::Alive(pid) if !signalled => {
+                        signalled = true;
+                        let _ = run_quiet(Command::new("kill").args(["-INT", &pid.to_string()]));
+                    }
+                    _ => {}
+                }
             }
             if Instant::now() >= deadline {
                 break;
@@ -788,7 +794,7 @@ pub fn install_postgresql() -> Result<()> {
     let via = if use_sudo { " (through sudo)" } else { "" };
     for args in [&["update"][..], &["install", "-y", "postgresql"][..]] {
         eprintln!(
-            "PostgreSQL is not installed: running `apt-get {}`{via} …",
+            "Installing PostgreSQL: running `apt-get {}`{via} …",
             args.join(" ")
         );
         tracing::info!("running apt-get {}{via}", args.join(" "));
@@ -1000,10 +1006,6 @@ fn run_quiet(cmd: &mut Command) -> std::io::Result<ExitStatus> {
         .status()
 }
 
-fn describe_status(status: ExitStatus) -> String {
-    status.to_string()
-}
-
 /// The log written since `offset` (at most the last 64 KiB).
 fn read_log_from(path: &Path, offset: u64) -> String {
     let Ok(mut f) = File::open(path) else {
@@ -1166,6 +1168,49 @@ mod tests {
         assert_ne!(postmaster_pid(&tmp.0), dead_pid);
         TcpStream::connect((Ipv4Addr::LOCALHOST, cluster.port())).expect("connect");
         cluster.stop().expect("stop");
+    }
+
+    #[test]
+    fn runners_switch_user_and_keep_arguments_intact() {
+        let tricky = "it's a \"test\" $HOME `x` \\ ;";
+        let args = vec![
+            "%s|%s".to_owned(),
+            tricky.to_owned(),
+            "two words".to_owned(),
+        ];
+        let mut runners = vec![(Runner::Direct, None)];
+        if is_root() {
+            if let Some(r) = which("runuser") {
+                runners.push((Runner::Runuser(r), Some(PG_SYSTEM_USER)));
+            }
+            if let Some(s) = which("su") {
+                runners.push((Runner::Su(s), Some(PG_SYSTEM_USER)));
+            }
+        }
+        for (runner, user) in runners {
+            let out = runner
+                .command("printf", &args)
+                .current_dir("/")
+                .output()
+                .expect("run printf");
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                format!("{tricky}|two words"),
+                "{runner:?}"
+            );
+            if let Some(user) = user {
+                let out = runner
+                    .command("id", &["-un".to_owned()])
+                    .current_dir("/")
+                    .output()
+                    .expect("run id");
+                assert_eq!(
+                    String::from_utf8_lossy(&out.stdout).trim(),
+                    user,
+                    "{runner:?}"
+                );
+            }
+        }
     }
 
     #[test]

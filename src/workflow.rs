@@ -65,7 +65,9 @@ impl Workflow {
     }
 
     fn policy(&self) -> Policy {
-        Policy { return_window: self.return_window }
+        Policy {
+            return_window: self.return_window,
+        }
     }
 }
 
@@ -135,10 +137,16 @@ pub fn intake(
             Err(Attempt::Failed(e)) => return Err(e),
         }
     }
-    Err(AppError::Unexpected(anyhow::anyhow!("intake kept colliding after 5 attempts")))
+    Err(AppError::Unexpected(anyhow::anyhow!(
+        "intake kept colliding after 5 attempts"
+    )))
 }
 
-fn replay(conn: &mut PgConnection, wf: &Workflow, idem: &IdempotencyKey) -> Result<Option<Filed>, AppError> {
+fn replay(
+    conn: &mut PgConnection,
+    wf: &Workflow,
+    idem: &IdempotencyKey,
+) -> Result<Option<Filed>, AppError> {
     let Some((stored_hash, appeal_id)) = q::find_idempotency(conn, &idem.key)? else {
         return Ok(None);
     };
@@ -162,7 +170,10 @@ fn check_references(conn: &mut PgConnection, intake: &ValidIntake) -> Result<(),
     if !reference::division_exists(conn, &intake.division_code)? {
         return Err(AppError::invalid(
             "division_code",
-            format!("unknown division_code `{}`; see GET /api/v1/divisions", intake.division_code),
+            format!(
+                "unknown division_code `{}`; see GET /api/v1/divisions",
+                intake.division_code
+            ),
         ));
     }
     if let Some(code) = &intake.category_code
@@ -225,7 +236,10 @@ fn insert_new(
     audit::append(
         conn,
         id,
-        &AuditActor { user_id: None, role: "resident".into() },
+        &AuditActor {
+            user_id: None,
+            role: "resident".into(),
+        },
         &Change {
             action: "intake",
             from_status: None,
@@ -242,7 +256,11 @@ fn insert_new(
         },
         now,
     )?;
-    Ok(Filed { appeal, access_code, replayed: false })
+    Ok(Filed {
+        appeal,
+        access_code,
+        replayed: false,
+    })
 }
 
 /// A staff action with its body, already structurally valid.
@@ -254,20 +272,40 @@ pub enum ActionRequest {
         deadline_class: Option<DeadlineClass>,
     },
     Sign,
-    Return { reason: String },
-    Suspend { reason: String },
-    Resume { reason: Option<String> },
-    Reply { content: String },
+    Return {
+        reason: String,
+    },
+    Suspend {
+        reason: String,
+    },
+    Resume {
+        reason: Option<String>,
+    },
+    Reply {
+        content: String,
+    },
     FollowUp {
         contacted: bool,
         solved: bool,
         satisfaction: Satisfaction,
         comment: Option<String>,
     },
-    Reject { reason: String, disposition: Disposition },
-    Merge { primary_id: Uuid, reason: Option<String> },
-    Supervise { reason: String, active: bool },
-    Note { content: String, visibility: Visibility },
+    Reject {
+        reason: String,
+        disposition: Disposition,
+    },
+    Merge {
+        primary_id: Uuid,
+        reason: Option<String>,
+    },
+    Supervise {
+        reason: String,
+        active: bool,
+    },
+    Note {
+        content: String,
+        visibility: Visibility,
+    },
 }
 
 impl ActionRequest {
@@ -279,7 +317,12 @@ impl ActionRequest {
             ActionRequest::Suspend { .. } => Action::Suspend,
             ActionRequest::Resume { .. } => Action::Resume,
             ActionRequest::Reply { .. } => Action::Reply,
-            ActionRequest::FollowUp { contacted, solved, satisfaction, .. } => Action::FollowUp {
+            ActionRequest::FollowUp {
+                contacted,
+                solved,
+                satisfaction,
+                ..
+            } => Action::FollowUp {
                 contacted: *contacted,
                 accepted: *solved && satisfaction.is_satisfied(),
             },
@@ -292,10 +335,15 @@ impl ActionRequest {
 }
 
 /// What the state machine needs, read under the row lock.
-pub fn facts_of(conn: &mut PgConnection, appeal: &Appeal, department: Option<&str>) -> QueryResult<Facts> {
+pub fn facts_of(
+    conn: &mut PgConnection,
+    appeal: &Appeal,
+    department: Option<&str>,
+) -> QueryResult<Facts> {
     let live = q::live_assignments(conn, appeal.id)?;
     let own_part_signed = department.is_some_and(|d| {
-        live.iter().any(|a| a.department_code == d && a.signed_at.is_some())
+        live.iter()
+            .any(|a| a.department_code == d && a.signed_at.is_some())
     });
     Ok(Facts {
         status: appeal.status.parse().unwrap_or(Status::Submitted),
@@ -350,7 +398,7 @@ pub fn act(
             },
             now,
         )?;
-        Ok(q::find(conn, appeal.id)?.ok_or_else(|| not_found(appeal.id))?)
+        q::find(conn, appeal.id)?.ok_or_else(|| not_found(appeal.id))
     })
 }
 
@@ -372,7 +420,11 @@ fn apply(
     let id = appeal.id;
     let row = appeals::table.find(id);
     match request {
-        ActionRequest::Dispatch { lead_department_code, co_department_codes, deadline_class } => {
+        ActionRequest::Dispatch {
+            lead_department_code,
+            co_department_codes,
+            deadline_class,
+        } => {
             check_departments(conn, lead_department_code, co_department_codes)?;
             let class = deadline_class.unwrap_or(wf.deadlines.default_class);
             let due = wf.deadlines.due(class, now);
@@ -416,7 +468,9 @@ fn apply(
                 q::sign_assignment(conn, assignment.id, staff.sub, now)?;
             }
             if !plan.co_sign {
-                diesel::update(row).set(appeals::signed_at.eq(now)).execute(conn)?;
+                diesel::update(row)
+                    .set(appeals::signed_at.eq(now))
+                    .execute(conn)?;
             }
             Ok(json!({ "department_code": dept, "part": if plan.co_sign { "co" } else { "lead" } }))
         }
@@ -441,7 +495,9 @@ fn apply(
         }
         ActionRequest::Suspend { reason } => {
             let reason = required(reason, "reason", 500)?;
-            diesel::update(row).set(appeals::suspended_at.eq(now)).execute(conn)?;
+            diesel::update(row)
+                .set(appeals::suspended_at.eq(now))
+                .execute(conn)?;
             Ok(json!({ "reason": reason }))
         }
         ActionRequest::Resume { reason } => {
@@ -456,10 +512,17 @@ fn apply(
             let content = required(content, "content", 5000)?;
             let dept = appeal.lead_department_code.clone().unwrap_or_default();
             let reply_id = q::insert_reply(conn, id, &dept, staff.sub, &content, now)?;
-            diesel::update(row).set(appeals::replied_at.eq(now)).execute(conn)?;
+            diesel::update(row)
+                .set(appeals::replied_at.eq(now))
+                .execute(conn)?;
             Ok(json!({ "reply_id": reply_id, "department_code": dept }))
         }
-        ActionRequest::FollowUp { contacted, solved, satisfaction, comment } => {
+        ActionRequest::FollowUp {
+            contacted,
+            solved,
+            satisfaction,
+            comment,
+        } => {
             let comment = optional(comment.as_deref(), "comment", 2000)?;
             let follow_up_id = q::insert_follow_up(
                 conn,
@@ -475,7 +538,9 @@ fn apply(
             )?;
             match plan.to {
                 Status::Closed => {
-                    diesel::update(row).set(appeals::closed_at.eq(now)).execute(conn)?;
+                    diesel::update(row)
+                        .set(appeals::closed_at.eq(now))
+                        .execute(conn)?;
                 }
                 Status::InProgress => {
                     // 重办: back to the department, which answers again
@@ -500,7 +565,10 @@ fn apply(
                 },
             }))
         }
-        ActionRequest::Reject { reason, disposition } => {
+        ActionRequest::Reject {
+            reason,
+            disposition,
+        } => {
             let reason = required(reason, "reason", 500)?;
             diesel::update(row)
                 .set((
@@ -513,7 +581,10 @@ fn apply(
         ActionRequest::Merge { primary_id, reason } => {
             let reason = optional(reason.as_deref(), "reason", 500)?;
             if *primary_id == id {
-                return Err(AppError::invalid("primary_id", "an appeal cannot be merged into itself"));
+                return Err(AppError::invalid(
+                    "primary_id",
+                    "an appeal cannot be merged into itself",
+                ));
             }
             let primary = q::find(conn, *primary_id)?.ok_or_else(|| {
                 AppError::invalid("primary_id", format!("no appeal with id {primary_id}"))
@@ -525,27 +596,43 @@ fn apply(
                         format!(
                             "appeal {} is itself merged into {}; merge into that one",
                             primary.tracking_no,
-                            primary.merged_into.map(|u| u.to_string()).unwrap_or_default()
+                            primary
+                                .merged_into
+                                .map(|u| u.to_string())
+                                .unwrap_or_default()
                         ),
                     ));
                 }
                 "rejected" => {
-                    return Err(AppError::invalid("primary_id", "cannot merge into a rejected appeal"));
+                    return Err(AppError::invalid(
+                        "primary_id",
+                        "cannot merge into a rejected appeal",
+                    ));
                 }
                 _ => {}
             }
             q::end_assignments(conn, id, now)?;
             diesel::update(row)
-                .set((appeals::merged_into.eq(primary.id), appeals::closed_at.eq(now)))
+                .set((
+                    appeals::merged_into.eq(primary.id),
+                    appeals::closed_at.eq(now),
+                ))
                 .execute(conn)?;
-            Ok(json!({ "primary_id": primary.id, "primary_tracking_no": primary.tracking_no, "reason": reason }))
+            Ok(
+                json!({ "primary_id": primary.id, "primary_tracking_no": primary.tracking_no, "reason": reason }),
+            )
         }
         ActionRequest::Supervise { reason, active } => {
             let reason = required(reason, "reason", 500)?;
-            diesel::update(row).set(appeals::supervised.eq(*active)).execute(conn)?;
+            diesel::update(row)
+                .set(appeals::supervised.eq(*active))
+                .execute(conn)?;
             Ok(json!({ "reason": reason, "supervised": active }))
         }
-        ActionRequest::Note { content, visibility } => {
+        ActionRequest::Note {
+            content,
+            visibility,
+        } => {
             let content = required(content, "content", 2000)?;
             let note_id = q::insert_note(conn, id, staff.sub, visibility.as_str(), &content, now)?;
             Ok(json!({ "note_id": note_id, "visibility": visibility.as_str() }))
@@ -557,7 +644,10 @@ fn check_departments(conn: &mut PgConnection, lead: &str, co: &[String]) -> Resu
     let active = |conn: &mut PgConnection, code: &str, field: &str| -> Result<(), AppError> {
         match reference::find_department(conn, code)? {
             Some(d) if d.active => Ok(()),
-            Some(_) => Err(AppError::invalid(field, format!("department `{code}` is inactive"))),
+            Some(_) => Err(AppError::invalid(
+                field,
+                format!("department `{code}` is inactive"),
+            )),
             None => Err(AppError::invalid(
                 field,
                 format!("unknown department `{code}`; see GET /api/v1/departments"),
@@ -574,7 +664,10 @@ fn check_departments(conn: &mut PgConnection, lead: &str, co: &[String]) -> Resu
             ));
         }
         if !seen.insert(code) {
-            return Err(AppError::invalid("co_department_codes", format!("`{code}` is listed twice")));
+            return Err(AppError::invalid(
+                "co_department_codes",
+                format!("`{code}` is listed twice"),
+            ));
         }
         active(conn, code, "co_department_codes")?;
     }
@@ -586,13 +679,20 @@ fn required(value: &str, field: &'static str, max: usize) -> Result<String, AppE
         .ok_or_else(|| AppError::invalid(field, format!("{field} must not be empty")))
 }
 
-fn optional(value: Option<&str>, field: &'static str, max: usize) -> Result<Option<String>, AppError> {
+fn optional(
+    value: Option<&str>,
+    field: &'static str,
+    max: usize,
+) -> Result<Option<String>, AppError> {
     let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
     let n = v.chars().count();
     if n > max {
-        return Err(AppError::invalid(field, format!("{field} has {n} characters; at most {max} are allowed")));
+        return Err(AppError::invalid(
+            field,
+            format!("{field} has {n} characters; at most {max} are allowed"),
+        ));
     }
     Ok(Some(v.to_owned()))
 }

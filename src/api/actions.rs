@@ -98,7 +98,8 @@ fn internal() -> Visibility {
     Visibility::Internal
 }
 
-const ACTIONS: &str = "dispatch, sign, return, suspend, resume, reply, follow-up, reject, merge, supervise, notes";
+const ACTIONS: &str =
+    "dispatch, sign, return, suspend, resume, reply, follow-up, reject, merge, supervise, notes";
 
 fn parse_action(action: &str, body: &[u8]) -> Result<ActionRequest, AppError> {
     // sign and resume need no body; accept an empty one
@@ -108,7 +109,11 @@ fn parse_action(action: &str, body: &[u8]) -> Result<ActionRequest, AppError> {
             let b: DispatchBody = json::parse(body)?.value;
             ActionRequest::Dispatch {
                 lead_department_code: b.lead_department_code.trim().to_owned(),
-                co_department_codes: b.co_department_codes.iter().map(|c| c.trim().to_owned()).collect(),
+                co_department_codes: b
+                    .co_department_codes
+                    .iter()
+                    .map(|c| c.trim().to_owned())
+                    .collect(),
                 deadline_class: b.deadline_class,
             }
         }
@@ -118,34 +123,63 @@ fn parse_action(action: &str, body: &[u8]) -> Result<ActionRequest, AppError> {
             }
             ActionRequest::Sign
         }
-        "return" => ActionRequest::Return { reason: json::parse::<ReasonBody>(body)?.value.reason },
-        "suspend" => ActionRequest::Suspend { reason: json::parse::<ReasonBody>(body)?.value.reason },
-        "resume" => ActionRequest::Resume {
-            reason: if empty { None } else { json::parse::<OptionalReasonBody>(body)?.value.reason },
+        "return" => ActionRequest::Return {
+            reason: json::parse::<ReasonBody>(body)?.value.reason,
         },
-        "reply" => ActionRequest::Reply { content: json::parse::<ReplyBody>(body)?.value.content },
+        "suspend" => ActionRequest::Suspend {
+            reason: json::parse::<ReasonBody>(body)?.value.reason,
+        },
+        "resume" => ActionRequest::Resume {
+            reason: if empty {
+                None
+            } else {
+                json::parse::<OptionalReasonBody>(body)?.value.reason
+            },
+        },
+        "reply" => ActionRequest::Reply {
+            content: json::parse::<ReplyBody>(body)?.value.content,
+        },
         "follow-up" => {
             let b: FollowUpBody = json::parse(body)?.value;
-            ActionRequest::FollowUp { contacted: b.contacted, solved: b.solved, satisfaction: b.satisfaction, comment: b.comment }
+            ActionRequest::FollowUp {
+                contacted: b.contacted,
+                solved: b.solved,
+                satisfaction: b.satisfaction,
+                comment: b.comment,
+            }
         }
         "reject" => {
             let b: RejectBody = json::parse(body)?.value;
-            ActionRequest::Reject { reason: b.reason, disposition: b.disposition }
+            ActionRequest::Reject {
+                reason: b.reason,
+                disposition: b.disposition,
+            }
         }
         "merge" => {
             let b: MergeBody = json::parse(body)?.value;
-            ActionRequest::Merge { primary_id: b.primary_id, reason: b.reason }
+            ActionRequest::Merge {
+                primary_id: b.primary_id,
+                reason: b.reason,
+            }
         }
         "supervise" => {
             let b: SuperviseBody = json::parse(body)?.value;
-            ActionRequest::Supervise { reason: b.reason, active: b.active }
+            ActionRequest::Supervise {
+                reason: b.reason,
+                active: b.active,
+            }
         }
         "notes" => {
             let b: NoteBody = json::parse(body)?.value;
-            ActionRequest::Note { content: b.content, visibility: b.visibility }
+            ActionRequest::Note {
+                content: b.content,
+                visibility: b.visibility,
+            }
         }
         other => {
-            return Err(AppError::NotFound(format!("no action `{other}`; the actions are: {ACTIONS}")));
+            return Err(AppError::NotFound(format!(
+                "no action `{other}`; the actions are: {ACTIONS}"
+            )));
         }
     })
 }

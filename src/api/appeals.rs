@@ -8,7 +8,9 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::json::JsonBody;
-use super::views::{self, AppellantAppeal, PublicNote, PublicReply, StaffAppeal, StaffParts, TimelineEntry};
+use super::views::{
+    self, AppellantAppeal, PublicNote, PublicReply, StaffAppeal, StaffParts, TimelineEntry,
+};
 use super::{now, parse_id};
 use crate::auth::{Claims, Staff};
 use crate::db::models::Appeal;
@@ -70,7 +72,10 @@ pub async fn file_appeal(
     }))
 }
 
-fn idempotency_key(req: &HttpRequest, raw: &serde_json::Value) -> Result<Option<IdempotencyKey>, AppError> {
+fn idempotency_key(
+    req: &HttpRequest,
+    raw: &serde_json::Value,
+) -> Result<Option<IdempotencyKey>, AppError> {
     let Some(value) = req.headers().get("Idempotency-Key") else {
         return Ok(None);
     };
@@ -81,11 +86,16 @@ fn idempotency_key(req: &HttpRequest, raw: &serde_json::Value) -> Result<Option<
         .filter(|k| !k.is_empty() && k.len() <= 128 && k.bytes().all(|b| b.is_ascii_graphic()))
         .ok_or_else(|| AppError::BadRequest {
             code: "bad_request",
-            message: "Idempotency-Key must be 1–128 visible ASCII characters (a UUID is a good choice)".into(),
+            message:
+                "Idempotency-Key must be 1–128 visible ASCII characters (a UUID is a good choice)"
+                    .into(),
             field: Some("Idempotency-Key".into()),
         })?;
     let request_hash = hex::encode(Sha256::digest(canonical_json(raw).as_bytes()));
-    Ok(Some(IdempotencyKey { key: key.to_owned(), request_hash }))
+    Ok(Some(IdempotencyKey {
+        key: key.to_owned(),
+        request_hash,
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -114,18 +124,27 @@ pub async fn get_appeal(
 ) -> Result<HttpResponse, AppError> {
     let key = key.into_inner();
     if let Ok(tracking_no) = key.parse::<TrackingNo>() {
-        let code = query.into_inner().access_code.ok_or_else(|| AppError::BadRequest {
-            code: "bad_request",
-            message: "add ?access_code=… (given when the appeal was filed) to see this appeal".into(),
-            field: Some("access_code".into()),
-        })?;
+        let code = query
+            .into_inner()
+            .access_code
+            .ok_or_else(|| AppError::BadRequest {
+                code: "bad_request",
+                message: "add ?access_code=… (given when the appeal was filed) to see this appeal"
+                    .into(),
+                field: Some("access_code".into()),
+            })?;
         let wf = state.workflow.clone();
-        let view = db::run(&state.pool, move |conn| appellant_view(conn, &wf, &tracking_no, &code)).await?;
+        let view = db::run(&state.pool, move |conn| {
+            appellant_view(conn, &wf, &tracking_no, &code)
+        })
+        .await?;
         return Ok(HttpResponse::Ok().json(view));
     }
     let id = parse_id(&key).map_err(|_| AppError::BadRequest {
         code: "invalid_path",
-        message: format!("`{key}` is neither a tracking number (AS + 16 digits) nor an appeal id (UUID)"),
+        message: format!(
+            "`{key}` is neither a tracking number (AS + 16 digits) nor an appeal id (UUID)"
+        ),
         field: Some("key".into()),
     })?;
     let staff = Staff::extract(&req).await?;
@@ -140,7 +159,8 @@ fn appellant_view(
     code: &str,
 ) -> Result<AppellantAppeal, AppError> {
     // One answer for "no such number" and "wrong code": the pair is the key.
-    let not_found = || AppError::NotFound("no appeal matches this tracking number and access code".into());
+    let not_found =
+        || AppError::NotFound("no appeal matches this tracking number and access code".into());
     let appeal = q::find_by_tracking_no(conn, tracking_no.as_str())?.ok_or_else(not_found)?;
     if !wf.access_code_matches(&appeal, &normalise_access_code(code)) {
         return Err(not_found());
@@ -155,18 +175,29 @@ fn appellant_view(
     };
     let replies = q::replies_of(conn, appeal.id)?
         .into_iter()
-        .map(|r| PublicReply { department_name: name_of(&r.department_code), content: r.content, created_at: r.created_at })
+        .map(|r| PublicReply {
+            department_name: name_of(&r.department_code),
+            content: r.content,
+            created_at: r.created_at,
+        })
         .collect();
     let notes = q::notes_of(conn, appeal.id, true)?
         .into_iter()
-        .map(|n| PublicNote { content: n.content, created_at: n.created_at })
+        .map(|n| PublicNote {
+            content: n.content,
+            created_at: n.created_at,
+        })
         .collect();
     let timeline = audit::events_of(conn, appeal.id)?
         .into_iter()
         // internal bookkeeping stays internal: notes and supervision flags are not steps of
         // the appellant's matter
         .filter(|e| !matches!(e.action.as_str(), "note" | "supervise" | "sign_co"))
-        .map(|e| TimelineEntry { action: e.action, status: e.to_status, at: e.created_at })
+        .map(|e| TimelineEntry {
+            action: e.action,
+            status: e.to_status,
+            at: e.created_at,
+        })
         .collect();
     Ok(AppellantAppeal {
         lead_department_name: appeal.lead_department_code.as_deref().map(name_of),
@@ -191,19 +222,35 @@ fn appellant_view(
 }
 
 /// The staff view of one appeal, or 403 for a clerk of an unrelated department.
-pub fn staff_view(conn: &mut PgConnection, id: Uuid, staff: &Claims) -> Result<StaffAppeal, AppError> {
+pub fn staff_view(
+    conn: &mut PgConnection,
+    id: Uuid,
+    staff: &Claims,
+) -> Result<StaffAppeal, AppError> {
     let appeal = q::find(conn, id)?.ok_or_else(|| workflow::not_found(id))?;
-    let actor = lifecycle::Actor { role: staff.role, department: staff.department.clone() };
+    let actor = lifecycle::Actor {
+        role: staff.role,
+        department: staff.department.clone(),
+    };
     let facts = facts_of(conn, &appeal, staff.department.as_deref())?;
     if !lifecycle::can_view(&actor, &facts) {
-        return Err(AppError::Forbidden("this appeal is not assigned to your department".into()));
+        return Err(AppError::Forbidden(
+            "this appeal is not assigned to your department".into(),
+        ));
     }
     view_of(conn, appeal, staff)
 }
 
 /// The staff view, masked for the viewer, without the visibility check.
-pub fn view_of(conn: &mut PgConnection, appeal: Appeal, staff: &Claims) -> Result<StaffAppeal, AppError> {
-    let actor = lifecycle::Actor { role: staff.role, department: staff.department.clone() };
+pub fn view_of(
+    conn: &mut PgConnection,
+    appeal: Appeal,
+    staff: &Claims,
+) -> Result<StaffAppeal, AppError> {
+    let actor = lifecycle::Actor {
+        role: staff.role,
+        department: staff.department.clone(),
+    };
     let facts = facts_of(conn, &appeal, staff.department.as_deref())?;
     let contact = lifecycle::contact_view(&actor, &facts, appeal.confidential);
     let id = appeal.id;

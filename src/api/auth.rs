@@ -40,11 +40,17 @@ pub async fn login(
     keys: web::Data<JwtKeys>,
     body: JsonBody<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let LoginRequest { username, password: given } = body.value;
+    let LoginRequest {
+        username,
+        password: given,
+    } = body.value;
     let user = db::run(&state.pool, move |conn| {
         let user = users::find_by_username(conn, username.trim())?;
         // Verify against a decoy when the user is unknown, so timing tells nothing.
-        let stored = user.as_ref().map(|u| u.password_hash.as_str()).unwrap_or(password::decoy_hash());
+        let stored = user
+            .as_ref()
+            .map(|u| u.password_hash.as_str())
+            .unwrap_or(password::decoy_hash());
         let ok = password::verify(&given, stored);
         Ok(user.filter(|u| ok && u.active))
     })

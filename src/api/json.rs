@@ -40,7 +40,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             }
             let mut body = BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| AppError::bad_request(format!("could not read the request body: {e}")))?;
+                let chunk = chunk.map_err(|e| {
+                    AppError::bad_request(format!("could not read the request body: {e}"))
+                })?;
                 if body.len() + chunk.len() > limit {
                     return Err(too_large(limit));
                 }
@@ -52,7 +54,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 }
 
 fn too_large(limit: usize) -> AppError {
-    AppError::PayloadTooLarge(format!("the request body is larger than the {limit} bytes allowed"))
+    AppError::PayloadTooLarge(format!(
+        "the request body is larger than the {limit} bytes allowed"
+    ))
 }
 
 /// Parses bytes into `T` with a message that names the field.
@@ -64,11 +68,12 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<JsonBody<T>, AppError> 
             field: None,
         });
     }
-    let raw: serde_json::Value = serde_json::from_slice(body).map_err(|e| AppError::BadRequest {
-        code: "invalid_json",
-        message: format!("the request body is not valid JSON: {e}"),
-        field: None,
-    })?;
+    let raw: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| AppError::BadRequest {
+            code: "invalid_json",
+            message: format!("the request body is not valid JSON: {e}"),
+            field: None,
+        })?;
     let value = serde_path_to_error::deserialize(&raw).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
@@ -82,7 +87,11 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<JsonBody<T>, AppError> 
             Some(f) if !inner.contains(&format!("`{f}`")) => format!("{f}: {inner}"),
             _ => inner,
         };
-        AppError::BadRequest { code: "invalid_body", message, field }
+        AppError::BadRequest {
+            code: "invalid_body",
+            message,
+            field,
+        }
     })?;
     Ok(JsonBody { value, raw })
 }
@@ -111,7 +120,10 @@ mod tests {
     fn failures_name_the_field() {
         assert_eq!(field_of(""), ("invalid_json".into(), None));
         assert_eq!(field_of("{\"title\":"), ("invalid_json".into(), None));
-        assert_eq!(field_of("{\"title\":\"x\"}"), ("invalid_body".into(), Some("count".into())));
+        assert_eq!(
+            field_of("{\"title\":\"x\"}"),
+            ("invalid_body".into(), Some("count".into()))
+        );
         assert_eq!(
             field_of("{\"title\":\"x\",\"count\":\"five\"}"),
             ("invalid_body".into(), Some("count".into()))
@@ -121,6 +133,9 @@ mod tests {
             ("invalid_body".into(), Some("extra".into()))
         );
         assert_eq!(field_of("\"text\""), ("invalid_body".into(), None));
-        assert_eq!(field_of("[1,2]"), ("invalid_body".into(), Some("[0]".into())));
+        assert_eq!(
+            field_of("[1,2]"),
+            ("invalid_body".into(), Some("[0]".into()))
+        );
     }
 }

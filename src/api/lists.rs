@@ -33,17 +33,29 @@ pub async fn queue(
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let (page, per_page) = Paging { page: query.page, per_page: query.per_page }.resolve()?;
-    let statuses = match query.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let (page, per_page) = Paging {
+        page: query.page,
+        per_page: query.per_page,
+    }
+    .resolve()?;
+    let statuses = match query
+        .status
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         None => Vec::new(),
         Some(list) => list
             .split(',')
             .map(|s| {
-                s.trim().parse::<Status>().map(|s| s.as_str().to_owned()).map_err(|e| AppError::BadRequest {
-                    code: "invalid_query",
-                    message: e.to_string(),
-                    field: Some("status".into()),
-                })
+                s.trim()
+                    .parse::<Status>()
+                    .map(|s| s.as_str().to_owned())
+                    .map_err(|e| AppError::BadRequest {
+                        code: "invalid_query",
+                        message: e.to_string(),
+                        field: Some("status".into()),
+                    })
             })
             .collect::<Result<Vec<_>, _>>()?,
     };
@@ -54,11 +66,21 @@ pub async fn queue(
         .clone()
         .ok_or_else(|| AppError::Forbidden("your account has no department".into()))?;
     let result = db::run(&state.pool, move |conn| {
-        Ok(q::queue(conn, &department, &statuses, per_page, (page - 1) * per_page)?)
+        Ok(q::queue(
+            conn,
+            &department,
+            &statuses,
+            per_page,
+            (page - 1) * per_page,
+        )?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(PageOf {
-        items: result.items.into_iter().map(|(a, role)| AppealSummary::of(a, Some(role))).collect(),
+        items: result
+            .items
+            .into_iter()
+            .map(|(a, role)| AppealSummary::of(a, Some(role)))
+            .collect(),
         page,
         per_page,
         total: result.total,
@@ -76,9 +98,16 @@ pub async fn pool(
     paging: web::Query<Paging>,
 ) -> Result<HttpResponse, AppError> {
     let (page, per_page) = paging.into_inner().resolve()?;
-    let result = db::run(&state.pool, move |conn| Ok(q::pool(conn, per_page, (page - 1) * per_page)?)).await?;
+    let result = db::run(&state.pool, move |conn| {
+        Ok(q::pool(conn, per_page, (page - 1) * per_page)?)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(PageOf {
-        items: result.items.into_iter().map(|a| AppealSummary::of(a, None)).collect(),
+        items: result
+            .items
+            .into_iter()
+            .map(|a| AppealSummary::of(a, None))
+            .collect(),
         page,
         per_page,
         total: result.total,
@@ -100,10 +129,15 @@ pub async fn events(
     let claims = staff.0;
     let events = db::run(&state.pool, move |conn| {
         let appeal = q::find(conn, id)?.ok_or_else(|| workflow::not_found(id))?;
-        let actor = lifecycle::Actor { role: claims.role, department: claims.department.clone() };
+        let actor = lifecycle::Actor {
+            role: claims.role,
+            department: claims.department.clone(),
+        };
         let facts = facts_of(conn, &appeal, claims.department.as_deref())?;
         if !lifecycle::can_view(&actor, &facts) {
-            return Err(AppError::Forbidden("this appeal is not assigned to your department".into()));
+            return Err(AppError::Forbidden(
+                "this appeal is not assigned to your department".into(),
+            ));
         }
         let events = audit::events_of(conn, id)?;
         let mut ids: Vec<uuid::Uuid> = events.iter().filter_map(|e| e.actor_id).collect();
@@ -113,7 +147,12 @@ pub async fn events(
         Ok(events
             .into_iter()
             .map(|e| {
-                let name = e.actor_id.and_then(|a| names.iter().find(|(id, _)| *id == a).map(|(_, n)| n.clone()));
+                let name = e.actor_id.and_then(|a| {
+                    names
+                        .iter()
+                        .find(|(id, _)| *id == a)
+                        .map(|(_, n)| n.clone())
+                });
                 EventView::of(e, name)
             })
             .collect::<Vec<_>>())

@@ -43,14 +43,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Query-string errors as the one JSON shape.
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err, _req| {
-        AppError::BadRequest { code: "invalid_query", message: format!("bad query parameter: {err}"), field: None }.into()
+        AppError::BadRequest {
+            code: "invalid_query",
+            message: format!("bad query parameter: {err}"),
+            field: None,
+        }
+        .into()
     })
 }
 
 /// Path errors as the one JSON shape.
 pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|err, _req| {
-        AppError::BadRequest { code: "invalid_path", message: format!("bad path: {err}"), field: None }.into()
+        AppError::BadRequest {
+            code: "invalid_path",
+            message: format!("bad path: {err}"),
+            field: None,
+        }
+        .into()
     })
 }
 
@@ -68,20 +78,35 @@ pub fn error_shape<B: MessageBody + 'static>() -> ErrorHandlers<B> {
         }
         let status = res.status();
         let error = match status.as_u16() {
-            404 => AppError::NotFound(format!("no such endpoint: {} {}", res.request().method(), res.request().path())),
+            404 => AppError::NotFound(format!(
+                "no such endpoint: {} {}",
+                res.request().method(),
+                res.request().path()
+            )),
             405 => AppError::BadRequest {
                 code: "method_not_allowed",
-                message: format!("{} is not allowed on {}", res.request().method(), res.request().path()),
+                message: format!(
+                    "{} is not allowed on {}",
+                    res.request().method(),
+                    res.request().path()
+                ),
                 field: None,
             },
             413 => AppError::PayloadTooLarge("the request body is too large".into()),
             s if s >= 500 => AppError::Unexpected(anyhow::anyhow!("unhandled {status}")),
-            _ => AppError::bad_request(status.canonical_reason().unwrap_or("bad request").to_owned()),
+            _ => AppError::bad_request(
+                status
+                    .canonical_reason()
+                    .unwrap_or("bad request")
+                    .to_owned(),
+            ),
         };
         let mut response: HttpResponse<BoxBody> = error.error_response();
         *response.status_mut() = status;
         let (req, _) = res.into_parts();
-        Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, response).map_into_right_body()))
+        Ok(ErrorHandlerResponse::Response(
+            ServiceResponse::new(req, response).map_into_right_body(),
+        ))
     })
 }
 
@@ -101,7 +126,11 @@ impl Paging {
         let page = self.page.unwrap_or(1);
         let per_page = self.per_page.unwrap_or(20);
         if page < 1 {
-            return Err(AppError::BadRequest { code: "invalid_query", message: "page starts at 1".into(), field: Some("page".into()) });
+            return Err(AppError::BadRequest {
+                code: "invalid_query",
+                message: "page starts at 1".into(),
+                field: Some("page".into()),
+            });
         }
         if !(1..=100).contains(&per_page) {
             return Err(AppError::BadRequest {

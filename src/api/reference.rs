@@ -32,7 +32,16 @@ pub struct DepartmentView {
 #[get("/categories")]
 pub async fn categories(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let rows = db::run(&state.pool, |c| Ok(reference::list_categories(c)?)).await?;
-    Ok(cached(rows.into_iter().map(|r| CodeNode { code: r.code, name: r.name, parent_code: r.parent_code, level: None }).collect::<Vec<_>>()))
+    Ok(cached(
+        rows.into_iter()
+            .map(|r| CodeNode {
+                code: r.code,
+                name: r.name,
+                parent_code: r.parent_code,
+                level: None,
+            })
+            .collect::<Vec<_>>(),
+    ))
 }
 
 /// 行政区划: the division tree, flat.
@@ -42,7 +51,12 @@ pub async fn divisions(state: web::Data<AppState>) -> Result<HttpResponse, AppEr
     let rows = db::run(&state.pool, |c| Ok(reference::list_divisions(c)?)).await?;
     Ok(cached(
         rows.into_iter()
-            .map(|r| CodeNode { code: r.code, name: r.name, parent_code: r.parent_code, level: Some(r.level) })
+            .map(|r| CodeNode {
+                code: r.code,
+                name: r.name,
+                parent_code: r.parent_code,
+                level: Some(r.level),
+            })
             .collect::<Vec<_>>(),
     ))
 }
@@ -54,7 +68,12 @@ pub async fn departments(state: web::Data<AppState>) -> Result<HttpResponse, App
     let rows = db::run(&state.pool, |c| Ok(reference::list_departments(c, false)?)).await?;
     Ok(cached(
         rows.into_iter()
-            .map(|d| DepartmentView { code: d.code, name: d.name, kind: d.kind, division_code: d.division_code })
+            .map(|d| DepartmentView {
+                code: d.code,
+                name: d.name,
+                kind: d.kind,
+                division_code: d.division_code,
+            })
             .collect::<Vec<_>>(),
     ))
 }

@@ -101,7 +101,14 @@ impl From<StaffParts> for StaffAppeal {
     fn from(p: StaffParts) -> Self {
         let a = p.appeal;
         let (visibility, name, phone, email, enterprise_name, credit_code) = match p.contact {
-            ContactView::Full => ("full", Some(a.name), Some(a.phone), a.email, a.enterprise_name, a.credit_code),
+            ContactView::Full => (
+                "full",
+                Some(a.name),
+                Some(a.phone),
+                a.email,
+                a.enterprise_name,
+                a.credit_code,
+            ),
             ContactView::Masked => (
                 "masked",
                 Some(mask_name(&a.name)),
@@ -155,7 +162,12 @@ impl From<StaffParts> for StaffAppeal {
             notes: p
                 .notes
                 .into_iter()
-                .map(|n| NoteView { id: n.id, visibility: n.visibility, content: n.content, created_at: n.created_at })
+                .map(|n| NoteView {
+                    id: n.id,
+                    visibility: n.visibility,
+                    content: n.content,
+                    created_at: n.created_at,
+                })
                 .collect(),
             follow_ups: p
                 .follow_ups
@@ -176,7 +188,12 @@ impl From<StaffParts> for StaffAppeal {
 
 impl From<Reply> for ReplyView {
     fn from(r: Reply) -> Self {
-        ReplyView { id: r.id, department_code: r.department_code, content: r.content, created_at: r.created_at }
+        ReplyView {
+            id: r.id,
+            department_code: r.department_code,
+            content: r.content,
+            created_at: r.created_at,
+        }
     }
 }
 

@@ -15,7 +15,10 @@ pub struct Staff(pub Claims);
 
 impl Staff {
     pub fn actor(&self) -> Actor {
-        Actor { role: self.0.role, department: self.0.department.clone() }
+        Actor {
+            role: self.0.role,
+            department: self.0.department.clone(),
+        }
     }
 }
 
@@ -34,9 +37,14 @@ fn staff_from(req: &HttpRequest) -> Result<Staff, AppError> {
     let token = header
         .to_str()
         .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
-        .ok_or_else(|| AppError::Unauthorized("the Authorization header must be `Bearer <token>`".into()))?;
+        .ok_or_else(|| {
+            AppError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
+        })?;
     keys.verify(token).map(Staff).map_err(|e| {
         use jsonwebtoken::errors::ErrorKind;
         let message = match e.kind() {

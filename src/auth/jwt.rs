@@ -86,7 +86,12 @@ mod tests {
     fn issued_tokens_verify_and_tampered_ones_do_not() {
         let keys = JwtKeys::new("test-secret-test-secret-test-secret", "minxin", 60);
         let (token, _) = keys
-            .issue(Uuid::new_v4(), "clerk.heating", Role::Clerk, Some("heating".into()))
+            .issue(
+                Uuid::new_v4(),
+                "clerk.heating",
+                Role::Clerk,
+                Some("heating".into()),
+            )
             .expect("issue");
         let claims = keys.verify(&token).expect("valid");
         assert_eq!(claims.role, Role::Clerk);
@@ -102,8 +107,13 @@ mod tests {
     #[test]
     fn expired_tokens_are_refused() {
         let keys = JwtKeys::new("test-secret-test-secret-test-secret", "minxin", -10);
-        let (token, _) = keys.issue(Uuid::new_v4(), "a", Role::Admin, None).expect("issue");
+        let (token, _) = keys
+            .issue(Uuid::new_v4(), "a", Role::Admin, None)
+            .expect("issue");
         let err = keys.verify(&token).expect_err("expired");
-        assert!(matches!(err.kind(), jsonwebtoken::errors::ErrorKind::ExpiredSignature));
+        assert!(matches!(
+            err.kind(),
+            jsonwebtoken::errors::ErrorKind::ExpiredSignature
+        ));
     }
 }

@@ -33,7 +33,10 @@ pub fn lock(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Appeal>> {
         .optional()
 }
 
-pub fn find_by_tracking_no(conn: &mut PgConnection, tracking_no: &str) -> QueryResult<Option<Appeal>> {
+pub fn find_by_tracking_no(
+    conn: &mut PgConnection,
+    tracking_no: &str,
+) -> QueryResult<Option<Appeal>> {
     appeals::table
         .filter(appeals::tracking_no.eq(tracking_no))
         .select(Appeal::as_select())
@@ -51,10 +54,16 @@ pub fn live_assignments(conn: &mut PgConnection, appeal_id: Uuid) -> QueryResult
 }
 
 pub fn insert_assignment(conn: &mut PgConnection, new: &NewAssignment<'_>) -> QueryResult<usize> {
-    diesel::insert_into(assignments::table).values(new).execute(conn)
+    diesel::insert_into(assignments::table)
+        .values(new)
+        .execute(conn)
 }
 
-pub fn end_assignments(conn: &mut PgConnection, appeal_id: Uuid, at: DateTime<Utc>) -> QueryResult<usize> {
+pub fn end_assignments(
+    conn: &mut PgConnection,
+    appeal_id: Uuid,
+    at: DateTime<Utc>,
+) -> QueryResult<usize> {
     diesel::update(
         assignments::table
             .filter(assignments::appeal_id.eq(appeal_id))
@@ -149,12 +158,20 @@ pub fn replies_of(conn: &mut PgConnection, appeal_id: Uuid) -> QueryResult<Vec<R
         .load(conn)
 }
 
-pub fn notes_of(conn: &mut PgConnection, appeal_id: Uuid, public_only: bool) -> QueryResult<Vec<Note>> {
-    let mut q = notes::table.filter(notes::appeal_id.eq(appeal_id)).into_boxed();
+pub fn notes_of(
+    conn: &mut PgConnection,
+    appeal_id: Uuid,
+    public_only: bool,
+) -> QueryResult<Vec<Note>> {
+    let mut q = notes::table
+        .filter(notes::appeal_id.eq(appeal_id))
+        .into_boxed();
     if public_only {
         q = q.filter(notes::visibility.eq("public"));
     }
-    q.order(notes::created_at.asc()).select(Note::as_select()).load(conn)
+    q.order(notes::created_at.asc())
+        .select(Note::as_select())
+        .load(conn)
 }
 
 pub fn follow_ups_of(conn: &mut PgConnection, appeal_id: Uuid) -> QueryResult<Vec<FollowUp>> {

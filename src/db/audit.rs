@@ -113,10 +113,15 @@ pub fn verify_chain(events: &[AuditEvent]) -> Result<(), BrokenLink> {
         };
         let expected_seq = i as i32 + 1;
         if e.seq != expected_seq {
-            return Err(broken(format!("sequence jumps to {} where {expected_seq} was expected (an event is missing)", e.seq)));
+            return Err(broken(format!(
+                "sequence jumps to {} where {expected_seq} was expected (an event is missing)",
+                e.seq
+            )));
         }
         if e.prev_hash.as_deref() != prev.map(|p| p.hash.as_str()) {
-            return Err(broken("prev_hash does not match the previous event's hash".into()));
+            return Err(broken(
+                "prev_hash does not match the previous event's hash".into(),
+            ));
         }
         let recomputed = event_hash(&EventContent {
             appeal_id: e.appeal_id,
@@ -131,7 +136,9 @@ pub fn verify_chain(events: &[AuditEvent]) -> Result<(), BrokenLink> {
             prev_hash: e.prev_hash.as_deref(),
         });
         if recomputed != e.hash {
-            return Err(broken("the event's content does not match its hash (it was altered)".into()));
+            return Err(broken(
+                "the event's content does not match its hash (it was altered)".into(),
+            ));
         }
         prev = Some(e);
     }
@@ -139,12 +146,19 @@ pub fn verify_chain(events: &[AuditEvent]) -> Result<(), BrokenLink> {
 }
 
 /// Recomputes every chain, appeal by appeal, streaming in batches; stops at the first broken link.
-pub fn verify_all(conn: &mut PgConnection, mut progress: impl FnMut(u64)) -> QueryResult<VerifyReport> {
+pub fn verify_all(
+    conn: &mut PgConnection,
+    mut progress: impl FnMut(u64),
+) -> QueryResult<VerifyReport> {
     use super::schema::appeals;
     let mut report = VerifyReport::default();
     let mut after: Option<Uuid> = None;
     loop {
-        let mut query = appeals::table.select(appeals::id).order(appeals::id.asc()).limit(500).into_boxed();
+        let mut query = appeals::table
+            .select(appeals::id)
+            .order(appeals::id.asc())
+            .limit(500)
+            .into_boxed();
         if let Some(last) = after {
             query = query.filter(appeals::id.gt(last));
         }
@@ -170,7 +184,8 @@ pub fn verify_all(conn: &mut PgConnection, mut progress: impl FnMut(u64)) -> Que
                     appeal_id: *id,
                     seq: 0,
                     event_id: 0,
-                    reason: "the appeal has no audit events at all (its intake event was deleted)".into(),
+                    reason: "the appeal has no audit events at all (its intake event was deleted)"
+                        .into(),
                 });
                 return Ok(report);
             }

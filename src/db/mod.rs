@@ -64,9 +64,8 @@ pub fn migrate(conn: &mut PgConnection) -> anyhow::Result<Vec<String>> {
 /// Connects once, outside any pool (CLI commands).
 pub fn connect(url: &str) -> anyhow::Result<PgConnection> {
     use diesel::Connection;
-    PgConnection::establish(url).with_context(|| {
-        format!("connecting to the database at {}", redact_url(url))
-    })
+    PgConnection::establish(url)
+        .with_context(|| format!("connecting to the database at {}", redact_url(url)))
 }
 
 /// The URL without its password, for messages and logs.

@@ -12,7 +12,10 @@ pub fn list_divisions(conn: &mut PgConnection) -> QueryResult<Vec<Division>> {
         .load(conn)
 }
 
-pub fn list_departments(conn: &mut PgConnection, include_inactive: bool) -> QueryResult<Vec<Department>> {
+pub fn list_departments(
+    conn: &mut PgConnection,
+    include_inactive: bool,
+) -> QueryResult<Vec<Department>> {
     let mut q = departments::table.into_boxed();
     if !include_inactive {
         q = q.filter(departments::active.eq(true));
@@ -36,7 +39,9 @@ pub fn division_exists(conn: &mut PgConnection, code: &str) -> QueryResult<bool>
 
 pub fn category_exists(conn: &mut PgConnection, code: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
-        categories::table.find(code).filter(categories::active.eq(true)),
+        categories::table
+            .find(code)
+            .filter(categories::active.eq(true)),
     ))
     .get_result(conn)
 }

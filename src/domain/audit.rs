@@ -33,7 +33,12 @@ pub fn event_hash(e: &EventContent<'_>) -> String {
     field(e.prev_hash.unwrap_or("").as_bytes());
     field(e.appeal_id.as_bytes());
     field(&e.seq.to_be_bytes());
-    field(e.actor_id.map(|id| id.to_string()).unwrap_or_default().as_bytes());
+    field(
+        e.actor_id
+            .map(|id| id.to_string())
+            .unwrap_or_default()
+            .as_bytes(),
+    );
     field(e.actor_role.as_bytes());
     field(e.action.as_bytes());
     field(e.from_status.unwrap_or("").as_bytes());
@@ -90,7 +95,8 @@ mod tests {
             from_status: None,
             to_status: Some("submitted"),
             details,
-            created_at: DateTime::from_timestamp_micros(1_795_000_000_123_456).expect("valid instant"),
+            created_at: DateTime::from_timestamp_micros(1_795_000_000_123_456)
+                .expect("valid instant"),
             prev_hash: prev,
         }
     }
@@ -105,12 +111,30 @@ mod tests {
 
         let other_details = json!({"channel": "app"});
         let variants = [
-            EventContent { seq: 2, ..base.clone() },
-            EventContent { action: "dispatch", ..base.clone() },
-            EventContent { to_status: Some("closed"), ..base.clone() },
-            EventContent { details: &other_details, ..base.clone() },
-            EventContent { prev_hash: Some("00"), ..base.clone() },
-            EventContent { actor_id: Some(Uuid::new_v4()), ..base.clone() },
+            EventContent {
+                seq: 2,
+                ..base.clone()
+            },
+            EventContent {
+                action: "dispatch",
+                ..base.clone()
+            },
+            EventContent {
+                to_status: Some("closed"),
+                ..base.clone()
+            },
+            EventContent {
+                details: &other_details,
+                ..base.clone()
+            },
+            EventContent {
+                prev_hash: Some("00"),
+                ..base.clone()
+            },
+            EventContent {
+                actor_id: Some(Uuid::new_v4()),
+                ..base.clone()
+            },
         ];
         for v in variants {
             assert_ne!(event_hash(&v), h, "{v:?}");
@@ -128,6 +152,9 @@ mod tests {
     fn key_order_of_details_does_not_matter() {
         let a: serde_json::Value = serde_json::from_str(r#"{"b":1,"a":2}"#).expect("json");
         let b: serde_json::Value = serde_json::from_str(r#"{"a":2,"b":1}"#).expect("json");
-        assert_eq!(event_hash(&content(&a, None)), event_hash(&content(&b, None)));
+        assert_eq!(
+            event_hash(&content(&a, None)),
+            event_hash(&content(&b, None))
+        );
     }
 }

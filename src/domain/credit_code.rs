@@ -5,7 +5,9 @@ use std::fmt;
 use std::str::FromStr;
 
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 /// A checksum-validated unified social credit code, upper-case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +49,10 @@ impl FromStr for CreditCode {
         let bytes = code.as_bytes();
         for (i, ch) in code.chars().enumerate() {
             if !ch.is_ascii() || value_of(ch as u8).is_none() {
-                return Err(CreditCodeError::Character { position: i + 1, ch });
+                return Err(CreditCodeError::Character {
+                    position: i + 1,
+                    ch,
+                });
             }
         }
         let expected = check_char(&bytes[..17]).ok_or(CreditCodeError::Length(count))?;
@@ -88,7 +93,11 @@ mod tests {
     #[test]
     fn accepts_published_codes() {
         // Codes printed on public business licences.
-        for code in ["91110000802100433B", "91310000717866186P", "91440300708461136T"] {
+        for code in [
+            "91110000802100433B",
+            "91310000717866186P",
+            "91440300708461136T",
+        ] {
             assert!(code.parse::<CreditCode>().is_ok(), "{code}");
         }
     }
@@ -105,11 +114,17 @@ mod tests {
             ("9111000080210043", CreditCodeError::Length(16)),
             (
                 "91110000802100433A",
-                CreditCodeError::Checksum { expected: 'B', found: 'A' },
+                CreditCodeError::Checksum {
+                    expected: 'B',
+                    found: 'A',
+                },
             ),
             (
                 "9111000080210O433B",
-                CreditCodeError::Character { position: 14, ch: 'O' },
+                CreditCodeError::Character {
+                    position: 14,
+                    ch: 'O',
+                },
             ),
         ];
         for (input, expected) in cases {

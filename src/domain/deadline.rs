@@ -29,7 +29,10 @@ pub struct DeadlinePolicy {
 impl Default for DeadlinePolicy {
     /// DESIGN.md's table, with working days approximated by calendar days until issue 4.
     fn default() -> Self {
-        let a = |sign: Duration, reply: Duration| Allowance { sign_within: sign, reply_within: reply };
+        let a = |sign: Duration, reply: Duration| Allowance {
+            sign_within: sign,
+            reply_within: reply,
+        };
         DeadlinePolicy {
             urgent: a(Duration::minutes(30), Duration::hours(2)),
             livelihood: a(Duration::hours(1), Duration::hours(24)),
@@ -80,6 +83,9 @@ mod tests {
             let due = policy.due(*class, now);
             assert!(due.sign_by > now && due.reply_by > due.sign_by, "{class}");
         }
-        assert_eq!(policy.due(DeadlineClass::Urgent, now).reply_by - now, Duration::hours(2));
+        assert_eq!(
+            policy.due(DeadlineClass::Urgent, now).reply_by - now,
+            Duration::hours(2)
+        );
     }
 }

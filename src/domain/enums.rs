@@ -140,7 +140,9 @@ impl Satisfaction {
     pub fn is_satisfied(self) -> bool {
         matches!(
             self,
-            Satisfaction::VerySatisfied | Satisfaction::Satisfied | Satisfaction::BasicallySatisfied
+            Satisfaction::VerySatisfied
+                | Satisfaction::Satisfied
+                | Satisfaction::BasicallySatisfied
         )
     }
 }

@@ -102,14 +102,21 @@ mod tests {
     fn consecutive_tracking_numbers_are_not_sequential() {
         let mut rng = rand::rng();
         let at = Utc::now();
-        let numbers: std::collections::HashSet<_> =
-            (0..50).map(|_| TrackingNo::generate(at, &mut rng)).collect();
+        let numbers: std::collections::HashSet<_> = (0..50)
+            .map(|_| TrackingNo::generate(at, &mut rng))
+            .collect();
         assert!(numbers.len() >= 49, "random part must vary");
     }
 
     #[test]
     fn bad_tracking_numbers_are_refused() {
-        for bad in ["", "AS", "AS123", "XX2026112204718263", "AS20261122047182a3"] {
+        for bad in [
+            "",
+            "AS",
+            "AS123",
+            "XX2026112204718263",
+            "AS20261122047182a3",
+        ] {
             assert!(bad.parse::<TrackingNo>().is_err(), "{bad}");
         }
         assert!("as2026112204718263".parse::<TrackingNo>().is_ok());

@@ -76,7 +76,10 @@ pub struct FieldError {
 }
 
 fn err(field: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError { field, message: message.into() }
+    FieldError {
+        field,
+        message: message.into(),
+    }
 }
 
 /// Trims; refuses empty or over-long text.
@@ -99,9 +102,14 @@ fn optional_text(
     };
     let n = v.chars().count();
     if n > max {
-        return Err(err(field, format!("{field} has {n} characters; at most {max} are allowed")));
+        return Err(err(
+            field,
+            format!("{field} has {n} characters; at most {max} are allowed"),
+        ));
     }
-    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if v.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         return Err(err(field, format!("{field} contains control characters")));
     }
     Ok(Some(v.to_owned()))
@@ -143,7 +151,11 @@ fn check_email(email: &str) -> Result<(), FieldError> {
         }
         None => false,
     };
-    if ok { Ok(()) } else { Err(err("email", "email is not a valid address")) }
+    if ok {
+        Ok(())
+    } else {
+        Err(err("email", "email is not a valid address"))
+    }
 }
 
 impl IntakeRequest {
@@ -168,7 +180,9 @@ impl IntakeRequest {
                 }
                 Some((lat, lon))
             }
-            (Some(_), None) => return Err(err("longitude", "latitude and longitude come together")),
+            (Some(_), None) => {
+                return Err(err("longitude", "latitude and longitude come together"));
+            }
             (None, Some(_)) => return Err(err("latitude", "latitude and longitude come together")),
         };
         let name = required_text("name", &self.name, 64)?;
@@ -177,15 +191,22 @@ impl IntakeRequest {
         if let Some(email) = &email {
             check_email(email)?;
         }
-        let enterprise_name = optional_text("enterprise_name", self.enterprise_name.as_deref(), 100)?;
+        let enterprise_name =
+            optional_text("enterprise_name", self.enterprise_name.as_deref(), 100)?;
         let credit_code = optional_text("credit_code", self.credit_code.as_deref(), 32)?;
         let (enterprise_name, credit_code) = match self.appellant_kind {
             AppellantKind::Enterprise => {
                 let name = enterprise_name.ok_or_else(|| {
-                    err("enterprise_name", "an enterprise appellant must give its enterprise_name")
+                    err(
+                        "enterprise_name",
+                        "an enterprise appellant must give its enterprise_name",
+                    )
                 })?;
                 let code = credit_code.ok_or_else(|| {
-                    err("credit_code", "an enterprise appellant must give its unified social credit code")
+                    err(
+                        "credit_code",
+                        "an enterprise appellant must give its unified social credit code",
+                    )
                 })?;
                 let code = code
                     .parse::<CreditCode>()
@@ -194,7 +215,11 @@ impl IntakeRequest {
             }
             AppellantKind::Citizen => {
                 if enterprise_name.is_some() || credit_code.is_some() {
-                    let field = if enterprise_name.is_some() { "enterprise_name" } else { "credit_code" };
+                    let field = if enterprise_name.is_some() {
+                        "enterprise_name"
+                    } else {
+                        "credit_code"
+                    };
                     return Err(err(
                         field,
                         "enterprise_name and credit_code are for enterprise appellants; set appellant_kind to enterprise",
@@ -265,9 +290,18 @@ mod tests {
             (json!({"latitude": 41.1}), "longitude"),
             (json!({"latitude": 91.0, "longitude": 122.9}), "latitude"),
             (json!({"credit_code": "91110000802100433B"}), "credit_code"),
-            (json!({"appellant_kind": "enterprise", "credit_code": "91110000802100433B"}), "enterprise_name"),
-            (json!({"appellant_kind": "enterprise", "enterprise_name": "鞍钢"}), "credit_code"),
-            (json!({"appellant_kind": "enterprise", "enterprise_name": "鞍钢", "credit_code": "91110000802100433A"}), "credit_code"),
+            (
+                json!({"appellant_kind": "enterprise", "credit_code": "91110000802100433B"}),
+                "enterprise_name",
+            ),
+            (
+                json!({"appellant_kind": "enterprise", "enterprise_name": "鞍钢"}),
+                "credit_code",
+            ),
+            (
+                json!({"appellant_kind": "enterprise", "enterprise_name": "鞍钢", "credit_code": "91110000802100433A"}),
+                "credit_code",
+            ),
             (json!({"name": "a\u{0007}b"}), "name"),
         ];
         for (change, field) in cases {
@@ -284,7 +318,10 @@ mod tests {
         }))
         .validate()
         .expect("valid");
-        assert_eq!(ok.credit_code.map(|c| c.to_string()).as_deref(), Some("91110000802100433B"));
+        assert_eq!(
+            ok.credit_code.map(|c| c.to_string()).as_deref(),
+            Some("91110000802100433B")
+        );
         assert_eq!(ok.phone, "04125551234");
     }
 

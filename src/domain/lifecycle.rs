@@ -29,7 +29,10 @@ pub enum Action {
     /// 回访 recorded by hotline-centre staff. `contacted` = the appellant was reached;
     /// `accepted` = solved and at least basically satisfied. Not reached: the appeal stays
     /// resolved; not accepted: back to the department (重办).
-    FollowUp { contacted: bool, accepted: bool },
+    FollowUp {
+        contacted: bool,
+        accepted: bool,
+    },
     /// 不予受理, with a disposition
     Reject,
     /// 合并 into a primary appeal
@@ -170,14 +173,22 @@ pub fn plan(
 
     let stay = |allowed: bool, why: &str| -> Result<Plan, Refusal> {
         if allowed {
-            Ok(Plan { from, to: from, co_sign: false })
+            Ok(Plan {
+                from,
+                to: from,
+                co_sign: false,
+            })
         } else {
             Err(Refusal::Conflict(why.to_owned()))
         }
     };
     let moving = |allowed: &[Status], to: Status| -> Result<Plan, Refusal> {
         if allowed.contains(&from) {
-            Ok(Plan { from, to, co_sign: false })
+            Ok(Plan {
+                from,
+                to,
+                co_sign: false,
+            })
         } else {
             Err(wrong_state(action, from, allowed))
         }
@@ -186,7 +197,10 @@ pub fn plan(
     match action {
         Action::Dispatch => moving(&[Status::Submitted], Status::Dispatched),
         Action::Sign if standing == Standing::CoHandler => {
-            if !matches!(from, Status::Dispatched | Status::InProgress | Status::Suspended) {
+            if !matches!(
+                from,
+                Status::Dispatched | Status::InProgress | Status::Suspended
+            ) {
                 return Err(wrong_state(
                     action,
                     from,
@@ -198,7 +212,11 @@ pub fn plan(
                     "your department has already signed for its part of this appeal".into(),
                 ));
             }
-            Ok(Plan { from, to: from, co_sign: true })
+            Ok(Plan {
+                from,
+                to: from,
+                co_sign: true,
+            })
         }
         Action::Sign => moving(&[Status::Dispatched], Status::InProgress),
         Action::Return => {
@@ -217,7 +235,10 @@ pub fn plan(
         Action::Suspend => moving(&[Status::InProgress], Status::Suspended),
         Action::Resume => moving(&[Status::Suspended], Status::InProgress),
         Action::Reply => moving(&[Status::InProgress], Status::Resolved),
-        Action::FollowUp { contacted, accepted } => moving(
+        Action::FollowUp {
+            contacted,
+            accepted,
+        } => moving(
             &[Status::Resolved],
             match (contacted, accepted) {
                 (false, _) => Status::Resolved,
@@ -232,7 +253,11 @@ pub fn plan(
                     "a {from} appeal cannot be merged; only open appeals can"
                 )))
             } else {
-                Ok(Plan { from, to: Status::Merged, co_sign: false })
+                Ok(Plan {
+                    from,
+                    to: Status::Merged,
+                    co_sign: false,
+                })
             }
         }
         Action::Supervise => stay(
@@ -250,7 +275,9 @@ fn authorize(action: Action, role: Role, standing: Standing) -> Result<(), Refus
             role_is(role, &[Role::Dispatcher], "only a dispatcher may do this")?;
             return Ok(());
         }
-        Action::Sign => role == Role::Clerk && matches!(standing, Standing::Lead | Standing::CoHandler),
+        Action::Sign => {
+            role == Role::Clerk && matches!(standing, Standing::Lead | Standing::CoHandler)
+        }
         Action::Return | Action::Suspend | Action::Resume | Action::Reply => {
             role == Role::Clerk && standing == Standing::Lead
         }
@@ -263,7 +290,11 @@ fn authorize(action: Action, role: Role, standing: Standing) -> Result<(), Refus
             return Ok(());
         }
         Action::Supervise => {
-            role_is(role, &[Role::Supervisor], "only a supervisor may supervise an appeal")?;
+            role_is(
+                role,
+                &[Role::Supervisor],
+                "only a supervisor may supervise an appeal",
+            )?;
             return Ok(());
         }
         Action::Note => standing != Standing::Unrelated,
@@ -271,7 +302,9 @@ fn authorize(action: Action, role: Role, standing: Standing) -> Result<(), Refus
     if allowed {
         Ok(())
     } else if role != Role::Clerk {
-        Err(Refusal::Forbidden(format!("{lead_clerk}; you are a {role}")))
+        Err(Refusal::Forbidden(format!(
+            "{lead_clerk}; you are a {role}"
+        )))
     } else if action == Action::Sign || action == Action::Note {
         Err(Refusal::Forbidden(
             "this appeal is not assigned to your department".into(),
@@ -315,15 +348,23 @@ mod tests {
     }
 
     fn clerk(dept: &str) -> Actor {
-        Actor { role: Role::Clerk, department: Some(dept.into()) }
+        Actor {
+            role: Role::Clerk,
+            department: Some(dept.into()),
+        }
     }
 
     fn staff(role: Role) -> Actor {
-        Actor { role, department: Some("hotline".into()) }
+        Actor {
+            role,
+            department: Some("hotline".into()),
+        }
     }
 
     fn policy() -> Policy {
-        Policy { return_window: Duration::hours(24) }
+        Policy {
+            return_window: Duration::hours(24),
+        }
     }
 
     /// Every (action, actor) pair that is allowed somewhere, against every state: the allowed
@@ -333,16 +374,42 @@ mod tests {
         let lead = clerk("heating");
         let dispatcher = staff(Role::Dispatcher);
         let supervisor = staff(Role::Supervisor);
-        let table: Vec<(Action, &Actor, Vec<(Status, Status)>)> = vec![
+        type Case<'a> = (Action, &'a Actor, Vec<(Status, Status)>);
+        let table: Vec<Case> = vec![
             (Action::Dispatch, &dispatcher, vec![(Submitted, Dispatched)]),
             (Action::Sign, &lead, vec![(Dispatched, InProgress)]),
-            (Action::Return, &lead, vec![(Dispatched, Submitted), (InProgress, Submitted)]),
+            (
+                Action::Return,
+                &lead,
+                vec![(Dispatched, Submitted), (InProgress, Submitted)],
+            ),
             (Action::Suspend, &lead, vec![(InProgress, Suspended)]),
             (Action::Resume, &lead, vec![(Suspended, InProgress)]),
             (Action::Reply, &lead, vec![(InProgress, Resolved)]),
-            (Action::FollowUp { contacted: true, accepted: true }, &dispatcher, vec![(Resolved, Closed)]),
-            (Action::FollowUp { contacted: true, accepted: false }, &supervisor, vec![(Resolved, InProgress)]),
-            (Action::FollowUp { contacted: false, accepted: false }, &supervisor, vec![(Resolved, Resolved)]),
+            (
+                Action::FollowUp {
+                    contacted: true,
+                    accepted: true,
+                },
+                &dispatcher,
+                vec![(Resolved, Closed)],
+            ),
+            (
+                Action::FollowUp {
+                    contacted: true,
+                    accepted: false,
+                },
+                &supervisor,
+                vec![(Resolved, InProgress)],
+            ),
+            (
+                Action::FollowUp {
+                    contacted: false,
+                    accepted: false,
+                },
+                &supervisor,
+                vec![(Resolved, Resolved)],
+            ),
             (Action::Reject, &dispatcher, vec![(Submitted, Rejected)]),
             (
                 Action::Merge,
@@ -384,7 +451,13 @@ mod tests {
             (Action::Return, clerk("gas")),
             (Action::Suspend, clerk("water")),
             (Action::Resume, staff(Role::Supervisor)),
-            (Action::FollowUp { contacted: true, accepted: true }, clerk("heating")),
+            (
+                Action::FollowUp {
+                    contacted: true,
+                    accepted: true,
+                },
+                clerk("heating"),
+            ),
             (Action::Reject, staff(Role::Admin)),
             (Action::Merge, clerk("heating")),
             (Action::Supervise, staff(Role::Dispatcher)),
@@ -406,7 +479,14 @@ mod tests {
     fn a_co_handler_signs_its_part_once_without_moving_the_appeal() {
         let mut f = facts(Dispatched);
         let p = plan(Action::Sign, &clerk("water"), &f, &policy(), Utc::now()).expect("allowed");
-        assert_eq!(p, Plan { from: Dispatched, to: Dispatched, co_sign: true });
+        assert_eq!(
+            p,
+            Plan {
+                from: Dispatched,
+                to: Dispatched,
+                co_sign: true
+            }
+        );
         f.own_part_signed = true;
         let again = plan(Action::Sign, &clerk("water"), &f, &policy(), Utc::now());
         assert!(matches!(again, Err(Refusal::Conflict(_))));
@@ -425,24 +505,57 @@ mod tests {
     #[test]
     fn notes_and_supervision_keep_the_state() {
         for from in [Submitted, InProgress, Closed] {
-            let p = plan(Action::Note, &staff(Role::Dispatcher), &facts(from), &policy(), Utc::now());
+            let p = plan(
+                Action::Note,
+                &staff(Role::Dispatcher),
+                &facts(from),
+                &policy(),
+                Utc::now(),
+            );
             assert_eq!(p.map(|p| p.to), Ok(from));
         }
-        let p = plan(Action::Note, &clerk("water"), &facts(InProgress), &policy(), Utc::now());
+        let p = plan(
+            Action::Note,
+            &clerk("water"),
+            &facts(InProgress),
+            &policy(),
+            Utc::now(),
+        );
         assert!(p.is_ok(), "a co-handler may add notes");
-        let p = plan(Action::Supervise, &staff(Role::Supervisor), &facts(Rejected), &policy(), Utc::now());
+        let p = plan(
+            Action::Supervise,
+            &staff(Role::Supervisor),
+            &facts(Rejected),
+            &policy(),
+            Utc::now(),
+        );
         assert!(matches!(p, Err(Refusal::Conflict(_))));
     }
 
     #[test]
     fn masking_follows_the_viewer() {
         let f = facts(InProgress);
-        assert_eq!(contact_view(&clerk("heating"), &f, false), ContactView::Full);
-        assert_eq!(contact_view(&clerk("heating"), &f, true), ContactView::Hidden);
-        assert_eq!(contact_view(&clerk("water"), &f, false), ContactView::Masked);
+        assert_eq!(
+            contact_view(&clerk("heating"), &f, false),
+            ContactView::Full
+        );
+        assert_eq!(
+            contact_view(&clerk("heating"), &f, true),
+            ContactView::Hidden
+        );
+        assert_eq!(
+            contact_view(&clerk("water"), &f, false),
+            ContactView::Masked
+        );
         assert_eq!(contact_view(&clerk("water"), &f, true), ContactView::Hidden);
-        assert_eq!(contact_view(&staff(Role::Dispatcher), &f, false), ContactView::Masked);
-        assert_eq!(contact_view(&staff(Role::Supervisor), &f, true), ContactView::Masked);
+        assert_eq!(
+            contact_view(&staff(Role::Dispatcher), &f, false),
+            ContactView::Masked
+        );
+        assert_eq!(
+            contact_view(&staff(Role::Supervisor), &f, true),
+            ContactView::Masked
+        );
         assert!(!can_view(&clerk("gas"), &f));
         assert!(can_view(&clerk("water"), &f));
     }

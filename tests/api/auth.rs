@@ -7,7 +7,13 @@ use serde_json::json;
 #[actix_web::test]
 async fn login_gives_a_token_that_opens_staff_endpoints() {
     let app = spawn_app().await;
-    let r = app.post("/api/v1/auth/login", &json!({"username": "clerk.heating", "password": PASSWORD}), None).await;
+    let r = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({"username": "clerk.heating", "password": PASSWORD}),
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["role"], "clerk");
     assert_eq!(r.body["department_code"], "heating");
@@ -19,11 +25,26 @@ async fn login_gives_a_token_that_opens_staff_endpoints() {
 #[actix_web::test]
 async fn wrong_username_and_wrong_password_look_the_same() {
     let app = spawn_app().await;
-    let wrong_password = app.post("/api/v1/auth/login", &json!({"username": "dispatcher", "password": "nope-nope"}), None).await;
-    let wrong_user = app.post("/api/v1/auth/login", &json!({"username": "nobody", "password": PASSWORD}), None).await;
+    let wrong_password = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({"username": "dispatcher", "password": "nope-nope"}),
+            None,
+        )
+        .await;
+    let wrong_user = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({"username": "nobody", "password": PASSWORD}),
+            None,
+        )
+        .await;
     assert_eq!(wrong_password.status, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong_user.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(wrong_password.body, wrong_user.body, "no hint which part was wrong");
+    assert_eq!(
+        wrong_password.body, wrong_user.body,
+        "no hint which part was wrong"
+    );
 }
 
 #[actix_web::test]

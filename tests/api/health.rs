@@ -12,8 +12,17 @@ async fn health_ready_and_openapi_answer() {
 
     let spec = app.get("/api/openapi.json", None).await;
     assert_eq!(spec.status, StatusCode::OK);
-    for path in ["/api/v1/appeals", "/api/v1/appeals/{id}/{action}", "/api/v1/queue", "/api/v1/pool", "/api/v1/auth/login"] {
-        assert!(spec.body["paths"].get(path).is_some(), "OpenAPI lacks {path}");
+    for path in [
+        "/api/v1/appeals",
+        "/api/v1/appeals/{id}/{action}",
+        "/api/v1/queue",
+        "/api/v1/pool",
+        "/api/v1/auth/login",
+    ] {
+        assert!(
+            spec.body["paths"].get(path).is_some(),
+            "OpenAPI lacks {path}"
+        );
     }
     let docs = app.send(app.client.get(app.url("/api/docs/"))).await;
     assert_eq!(docs.status, StatusCode::OK);
@@ -23,8 +32,12 @@ async fn health_ready_and_openapi_answer() {
 async fn readyz_says_unavailable_when_the_database_is_gone() {
     let app = spawn_app().await;
     // A second server whose pool points at nothing.
-    let broken = minxin::db::build_pool("postgres://nobody@127.0.0.1:1/nothing", 1, std::time::Duration::from_secs(1))
-        .expect("pool builds without connecting");
+    let broken = minxin::db::build_pool(
+        "postgres://nobody@127.0.0.1:1/nothing",
+        1,
+        std::time::Duration::from_secs(1),
+    )
+    .expect("pool builds without connecting");
     let mut settings = app.settings.clone();
     settings.server.bind = "127.0.0.1:0".into();
     let server = minxin::startup::Application::build(&settings, broken).expect("build");
@@ -35,7 +48,11 @@ async fn readyz_says_unavailable_when_the_database_is_gone() {
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(r.error_code(), "unavailable");
     let r = app.send(app.client.get(format!("{address}/healthz"))).await;
-    assert_eq!(r.status, StatusCode::OK, "liveness does not depend on the database");
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "liveness does not depend on the database"
+    );
 }
 
 #[actix_web::test]
@@ -45,7 +62,9 @@ async fn unknown_routes_and_methods_get_the_json_error_shape() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.error_code(), "not_found");
 
-    let r = app.send(app.client.delete(app.url("/api/v1/appeals"))).await;
+    let r = app
+        .send(app.client.delete(app.url("/api/v1/appeals")))
+        .await;
     assert!(r.status.is_client_error(), "{}", r.status);
     assert!(r.body["error"]["code"].is_string(), "{}", r.body);
 }

@@ -44,18 +44,28 @@ fn server() -> &'static Server {
         let (maintenance_url, cluster) = match std::env::var("MINXIN_TEST_DATABASE_URL") {
             Ok(url) if !url.is_empty() => (url, None),
             _ => {
-                let dir = std::env::temp_dir().join(format!("minxin-test-pg-{}-{}", std::process::id(), Uuid::new_v4().simple()));
+                let dir = std::env::temp_dir().join(format!(
+                    "minxin-test-pg-{}-{}",
+                    std::process::id(),
+                    Uuid::new_v4().simple()
+                ));
                 let cluster = PrivateCluster::start(&ClusterOptions {
                     data_dir: dir,
                     allow_install: true,
                     superuser: "minxin".into(),
                 })
-                .expect("starting a private PostgreSQL for the tests (or set MINXIN_TEST_DATABASE_URL)");
+                .expect(
+                    "starting a private PostgreSQL for the tests (or set MINXIN_TEST_DATABASE_URL)",
+                );
                 (cluster.url("postgres"), Some(cluster))
             }
         };
         let template = ensure_template(&maintenance_url);
-        Server { maintenance_url, template, _cluster: cluster }
+        Server {
+            maintenance_url,
+            template,
+            _cluster: cluster,
+        }
     })
 }
 
@@ -63,10 +73,18 @@ fn server() -> &'static Server {
 fn ensure_template(maintenance_url: &str) -> String {
     let mut hasher = Sha256::new();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
-    let mut dirs: Vec<_> = std::fs::read_dir(&root).expect("migrations dir").flatten().map(|e| e.path()).collect();
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .expect("migrations dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     dirs.sort();
     for dir in dirs {
-        hasher.update(dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+        hasher.update(
+            dir.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
         hasher.update(std::fs::read(dir.join("up.sql")).unwrap_or_default());
     }
     hasher.update(include_str!("../../src/seed.rs").as_bytes());
@@ -74,7 +92,9 @@ fn ensure_template(maintenance_url: &str) -> String {
 
     let mut conn = db::connect(maintenance_url).expect("connect to the test server");
     // One process builds it; others wait on the advisory lock and find it built.
-    diesel::sql_query("SELECT pg_advisory_lock(724011)").execute(&mut conn).expect("lock");
+    diesel::sql_query("SELECT pg_advisory_lock(724011)")
+        .execute(&mut conn)
+        .expect("lock");
     let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
         "EXISTS (SELECT 1 FROM pg_database WHERE datname = '{name}')"
     )))
@@ -82,18 +102,28 @@ fn ensure_template(maintenance_url: &str) -> String {
     .expect("query pg_database");
     if !exists {
         let building = format!("{name}_building");
-        diesel::sql_query(format!("DROP DATABASE IF EXISTS {building}")).execute(&mut conn).expect("drop");
-        diesel::sql_query(format!("CREATE DATABASE {building} ENCODING 'UTF8' TEMPLATE template0"))
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {building}"))
             .execute(&mut conn)
-            .expect("create template");
+            .expect("drop");
+        diesel::sql_query(format!(
+            "CREATE DATABASE {building} ENCODING 'UTF8' TEMPLATE template0"
+        ))
+        .execute(&mut conn)
+        .expect("create template");
         {
-            let mut tpl = db::connect(&with_db(maintenance_url, &building)).expect("connect template");
+            let mut tpl =
+                db::connect(&with_db(maintenance_url, &building)).expect("connect template");
             db::migrate(&mut tpl).expect("migrate template");
-            minxin::seed::load_demo_data(&mut tpl, &minxin::auth::password::hash).expect("seed template");
+            minxin::seed::load_demo_data(&mut tpl, &minxin::auth::password::hash)
+                .expect("seed template");
         }
-        diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}")).execute(&mut conn).expect("rename");
+        diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
+            .execute(&mut conn)
+            .expect("rename");
     }
-    diesel::sql_query("SELECT pg_advisory_unlock(724011)").execute(&mut conn).expect("unlock");
+    diesel::sql_query("SELECT pg_advisory_unlock(724011)")
+        .execute(&mut conn)
+        .expect("unlock");
     name
 }
 
@@ -110,7 +140,11 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         // Keep a shared server clean; a private one disappears anyway.
         if let Ok(mut conn) = db::connect(&server().maintenance_url) {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.db_name)).execute(&mut conn);
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.db_name
+            ))
+            .execute(&mut conn);
         }
     }
 }
@@ -127,11 +161,17 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let mut conn = db::connect(&server.maintenance_url).expect("connect");
         let mut attempt = 0;
         loop {
-            let created = diesel::sql_query(format!("CREATE DATABASE {db_name} TEMPLATE {}", server.template)).execute(&mut conn);
+            let created = diesel::sql_query(format!(
+                "CREATE DATABASE {db_name} TEMPLATE {}",
+                server.template
+            ))
+            .execute(&mut conn);
             match created {
                 Ok(_) => break,
                 // another test process may be cloning the same template right now
-                Err(e) if attempt < 50 && e.to_string().contains("being accessed by other users") => {
+                Err(e)
+                    if attempt < 50 && e.to_string().contains("being accessed by other users") =>
+                {
                     attempt += 1;
                     std::thread::sleep(Duration::from_millis(100));
                 }
@@ -140,12 +180,14 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         }
     }
     let db_url = with_db(&server.maintenance_url, &db_name);
-    let mut settings = Settings::load_from(Environment::Test, std::path::Path::new("config")).expect("test settings");
+    let mut settings = Settings::load_from(Environment::Test, std::path::Path::new("config"))
+        .expect("test settings");
     settings.server.bind = "127.0.0.1:0".into();
     settings.server.workers = 2;
     settings.database.url = Some(db_url.clone());
     adjust(&mut settings);
-    let pool = db::build_pool(&db_url, settings.database.pool_size, Duration::from_secs(5)).expect("pool");
+    let pool =
+        db::build_pool(&db_url, settings.database.pool_size, Duration::from_secs(5)).expect("pool");
     let app = Application::build(&settings, pool).expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     actix_web::rt::spawn(app.run_until_stopped());
@@ -153,7 +195,10 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         address,
         db_url,
         db_name,
-        client: reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("client"),
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("client"),
         settings,
         tokens: Mutex::new(Default::default()),
     }
@@ -171,8 +216,14 @@ impl Reply {
     /// The `error.code` of the one error shape (panics if the shape is wrong).
     pub fn error_code(&self) -> &str {
         let message = self.body["error"]["message"].as_str().unwrap_or("");
-        assert!(!message.is_empty(), "error without a message: {}", self.body);
-        self.body["error"]["code"].as_str().unwrap_or_else(|| panic!("not the error shape: {}", self.body))
+        assert!(
+            !message.is_empty(),
+            "error without a message: {}",
+            self.body
+        );
+        self.body["error"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("not the error shape: {}", self.body))
     }
 }
 
@@ -189,9 +240,14 @@ impl TestApp {
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
@@ -212,13 +268,27 @@ impl TestApp {
 
     /// A token for a demo user (logged in once per test app: argon2 is slow on purpose).
     pub async fn login(&self, username: &str) -> String {
-        if let Some(t) = self.tokens.lock().unwrap_or_else(|e| e.into_inner()).get(username) {
+        if let Some(t) = self
+            .tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(username)
+        {
             return t.clone();
         }
-        let r = self.post("/api/v1/auth/login", &json!({"username": username, "password": PASSWORD}), None).await;
+        let r = self
+            .post(
+                "/api/v1/auth/login",
+                &json!({"username": username, "password": PASSWORD}),
+                None,
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "login {username}: {}", r.body);
         let token = r.body["token"].as_str().expect("token").to_owned();
-        self.tokens.lock().unwrap_or_else(|e| e.into_inner()).insert(username.to_owned(), token.clone());
+        self.tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(username.to_owned(), token.clone());
         token
     }
 
@@ -235,12 +305,15 @@ impl TestApp {
     }
 
     pub async fn act(&self, id: Uuid, action: &str, body: &Value, token: &str) -> Reply {
-        self.post(&format!("/api/v1/appeals/{id}/{action}"), body, Some(token)).await
+        self.post(&format!("/api/v1/appeals/{id}/{action}"), body, Some(token))
+            .await
     }
 
     pub async fn status_of(&self, id: Uuid) -> String {
         let token = self.login("supervisor").await;
-        let r = self.get(&format!("/api/v1/appeals/{id}"), Some(&token)).await;
+        let r = self
+            .get(&format!("/api/v1/appeals/{id}"), Some(&token))
+            .await;
         r.body["status"].as_str().expect("status").to_owned()
     }
 
@@ -262,7 +335,9 @@ impl TestApp {
     }
 
     pub fn events_of(&self, id: Uuid) -> i64 {
-        self.count(&format!("SELECT count(*) FROM audit_events WHERE appeal_id = '{id}'"))
+        self.count(&format!(
+            "SELECT count(*) FROM audit_events WHERE appeal_id = '{id}'"
+        ))
     }
 
     /// Dispatches to heating (lead) with water co-handling; returns when dispatched.
@@ -270,7 +345,12 @@ impl TestApp {
         let id = self.file_one().await;
         let dispatcher = self.login("dispatcher").await;
         let r = self
-            .act(id, "dispatch", &json!({"lead_department_code": "heating", "co_department_codes": ["water"]}), &dispatcher)
+            .act(
+                id,
+                "dispatch",
+                &json!({"lead_department_code": "heating", "co_department_codes": ["water"]}),
+                &dispatcher,
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "dispatch: {}", r.body);
         id
@@ -284,14 +364,23 @@ impl TestApp {
         }
         if state == "rejected" {
             let id = self.file_one().await;
-            let r = self.act(id, "reject", &json!({"reason": "不属于受理范围", "disposition": "out_of_scope"}), &dispatcher).await;
+            let r = self
+                .act(
+                    id,
+                    "reject",
+                    &json!({"reason": "不属于受理范围", "disposition": "out_of_scope"}),
+                    &dispatcher,
+                )
+                .await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
             return id;
         }
         if state == "merged" {
             let primary = self.file_one().await;
             let id = self.file_one().await;
-            let r = self.act(id, "merge", &json!({"primary_id": primary}), &dispatcher).await;
+            let r = self
+                .act(id, "merge", &json!({"primary_id": primary}), &dispatcher)
+                .await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
             return id;
         }
@@ -305,7 +394,10 @@ impl TestApp {
         match state {
             "in_progress" => {}
             "suspended" => steps.push(step("suspend", json!({"reason": "等待业主提供材料"}))),
-            "resolved" => steps.push(step("reply", json!({"content": "已派维修人员处理，室温恢复至20度"}))),
+            "resolved" => steps.push(step(
+                "reply",
+                json!({"content": "已派维修人员处理，室温恢复至20度"}),
+            )),
             "closed" => steps.push(step("reply", json!({"content": "已处理完毕"}))),
             other => panic!("no recipe for state {other}"),
         }
@@ -315,7 +407,12 @@ impl TestApp {
         }
         if state == "closed" {
             let r = self
-                .act(id, "follow-up", &json!({"contacted": true, "solved": true, "satisfaction": "satisfied"}), &dispatcher)
+                .act(
+                    id,
+                    "follow-up",
+                    &json!({"contacted": true, "solved": true, "satisfaction": "satisfied"}),
+                    &dispatcher,
+                )
                 .await;
             assert_eq!(r.status, StatusCode::OK, "follow-up: {}", r.body);
         }

@@ -15,7 +15,12 @@ async fn an_appeal_goes_from_filing_to_closed() {
     assert_eq!(pool.body["items"][0]["id"], filed["id"]);
 
     let r = app
-        .act(id, "dispatch", &json!({"lead_department_code": "heating", "deadline_class": "livelihood"}), &dispatcher)
+        .act(
+            id,
+            "dispatch",
+            &json!({"lead_department_code": "heating", "deadline_class": "livelihood"}),
+            &dispatcher,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["status"], "dispatched");
@@ -28,9 +33,17 @@ async fn an_appeal_goes_from_filing_to_closed() {
 
     for (action, body, status) in [
         ("sign", json!({}), "in_progress"),
-        ("suspend", json!({"reason": "等待物业提供管网图"}), "suspended"),
+        (
+            "suspend",
+            json!({"reason": "等待物业提供管网图"}),
+            "suspended",
+        ),
         ("resume", json!({}), "in_progress"),
-        ("reply", json!({"content": "已更换阀门，室温恢复到20度。"}), "resolved"),
+        (
+            "reply",
+            json!({"content": "已更换阀门，室温恢复到20度。"}),
+            "resolved",
+        ),
     ] {
         let r = app.act(id, action, &body, &clerk).await;
         assert_eq!(r.status, StatusCode::OK, "{action}: {}", r.body);
@@ -45,20 +58,47 @@ async fn an_appeal_goes_from_filing_to_closed() {
 
     // The appellant sees the reply and the steps, without names of staff.
     let view = app
-        .get(&format!(
-            "/api/v1/appeals/{}?access_code={}",
-            filed["tracking_no"].as_str().unwrap_or(""),
-            filed["access_code"].as_str().unwrap_or("")
-        ), None)
+        .get(
+            &format!(
+                "/api/v1/appeals/{}?access_code={}",
+                filed["tracking_no"].as_str().unwrap_or(""),
+                filed["access_code"].as_str().unwrap_or("")
+            ),
+            None,
+        )
         .await;
     assert_eq!(view.body["status"], "closed");
-    assert_eq!(view.body["replies"][0]["content"], "已更换阀门，室温恢复到20度。");
-    let actions: Vec<&str> = view.body["timeline"].as_array().expect("timeline").iter().filter_map(|e| e["action"].as_str()).collect();
-    assert_eq!(actions, ["intake", "dispatch", "sign", "suspend", "resume", "reply", "follow_up"]);
+    assert_eq!(
+        view.body["replies"][0]["content"],
+        "已更换阀门，室温恢复到20度。"
+    );
+    let actions: Vec<&str> = view.body["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "intake",
+            "dispatch",
+            "sign",
+            "suspend",
+            "resume",
+            "reply",
+            "follow_up"
+        ]
+    );
     let text = view.body.to_string();
-    assert!(!text.contains("clerk.heating") && !text.contains("刘洋"), "no clerk names: {text}");
+    assert!(
+        !text.contains("clerk.heating") && !text.contains("刘洋"),
+        "no clerk names: {text}"
+    );
 
-    let events = app.get(&format!("/api/v1/appeals/{id}/events"), Some(&dispatcher)).await;
+    let events = app
+        .get(&format!("/api/v1/appeals/{id}/events"), Some(&dispatcher))
+        .await;
     assert_eq!(events.body.as_array().map(Vec::len), Some(7));
     assert_eq!(events.body[2]["actor_username"], "clerk.heating");
 }
@@ -71,23 +111,69 @@ async fn every_action_from_every_state() {
     let dispatcher = app.login("dispatcher").await;
     let clerk = app.login("clerk.heating").await;
     let supervisor = app.login("supervisor").await;
-    let states = ["submitted", "dispatched", "in_progress", "suspended", "resolved", "closed", "rejected", "merged"];
+    let states = [
+        "submitted",
+        "dispatched",
+        "in_progress",
+        "suspended",
+        "resolved",
+        "closed",
+        "rejected",
+        "merged",
+    ];
     let primary = app.file_one().await;
 
-    let actions: Vec<(&str, Value, &String, Vec<(&str, &str)>)> = vec![
-        ("dispatch", json!({"lead_department_code": "heating"}), &dispatcher, vec![("submitted", "dispatched")]),
-        ("sign", json!({}), &clerk, vec![("dispatched", "in_progress")]),
-        ("return", json!({"reason": "不属于本单位职责"}), &clerk, vec![("dispatched", "submitted"), ("in_progress", "submitted")]),
-        ("suspend", json!({"reason": "等待材料"}), &clerk, vec![("in_progress", "suspended")]),
-        ("resume", json!({}), &clerk, vec![("suspended", "in_progress")]),
-        ("reply", json!({"content": "已处理"}), &clerk, vec![("in_progress", "resolved")]),
+    /// (action, body, who, [(from, to)] where allowed)
+    type Case<'a> = (&'a str, Value, &'a String, Vec<(&'a str, &'a str)>);
+    let actions: Vec<Case> = vec![
+        (
+            "dispatch",
+            json!({"lead_department_code": "heating"}),
+            &dispatcher,
+            vec![("submitted", "dispatched")],
+        ),
+        (
+            "sign",
+            json!({}),
+            &clerk,
+            vec![("dispatched", "in_progress")],
+        ),
+        (
+            "return",
+            json!({"reason": "不属于本单位职责"}),
+            &clerk,
+            vec![("dispatched", "submitted"), ("in_progress", "submitted")],
+        ),
+        (
+            "suspend",
+            json!({"reason": "等待材料"}),
+            &clerk,
+            vec![("in_progress", "suspended")],
+        ),
+        (
+            "resume",
+            json!({}),
+            &clerk,
+            vec![("suspended", "in_progress")],
+        ),
+        (
+            "reply",
+            json!({"content": "已处理"}),
+            &clerk,
+            vec![("in_progress", "resolved")],
+        ),
         (
             "follow-up",
             json!({"contacted": true, "solved": false, "satisfaction": "dissatisfied"}),
             &dispatcher,
             vec![("resolved", "in_progress")],
         ),
-        ("reject", json!({"reason": "属于诉讼程序", "disposition": "legal_channel"}), &dispatcher, vec![("submitted", "rejected")]),
+        (
+            "reject",
+            json!({"reason": "属于诉讼程序", "disposition": "legal_channel"}),
+            &dispatcher,
+            vec![("submitted", "rejected")],
+        ),
         (
             "merge",
             json!({"primary_id": primary}),
@@ -123,19 +209,37 @@ async fn every_action_from_every_state() {
             let r = app.act(id, action, body, token).await;
             match allowed.iter().find(|(from, _)| *from == state) {
                 Some((_, to)) => {
-                    assert_eq!(r.status, StatusCode::OK, "{action} from {state}: {}", r.body);
+                    assert_eq!(
+                        r.status,
+                        StatusCode::OK,
+                        "{action} from {state}: {}",
+                        r.body
+                    );
                     assert_eq!(r.body["status"], *to, "{action} from {state}");
-                    assert_eq!(app.events_of(id), before + 1, "{action} from {state} writes one event");
+                    assert_eq!(
+                        app.events_of(id),
+                        before + 1,
+                        "{action} from {state} writes one event"
+                    );
                 }
                 None => {
                     assert!(
-                        r.status == StatusCode::CONFLICT || (r.status == StatusCode::FORBIDDEN && **token == clerk),
+                        r.status == StatusCode::CONFLICT
+                            || (r.status == StatusCode::FORBIDDEN && **token == clerk),
                         "{action} from {state} must be refused: {} {}",
                         r.status,
                         r.body
                     );
-                    assert_eq!(app.status_of(id).await, state, "{action} from {state} changed the state");
-                    assert_eq!(app.events_of(id), before, "{action} from {state} wrote an event");
+                    assert_eq!(
+                        app.status_of(id).await,
+                        state,
+                        "{action} from {state} changed the state"
+                    );
+                    assert_eq!(
+                        app.events_of(id),
+                        before,
+                        "{action} from {state} wrote an event"
+                    );
                 }
             }
         }
@@ -156,12 +260,24 @@ async fn wrong_roles_and_departments_are_forbidden() {
         ("sign", json!({}), &dispatcher),
         ("reply", json!({"content": "x"}), &co_clerk),
         ("return", json!({"reason": "x"}), &other_clerk),
-        ("dispatch", json!({"lead_department_code": "water"}), &supervisor),
-        ("reject", json!({"reason": "x", "disposition": "malicious"}), &other_clerk),
+        (
+            "dispatch",
+            json!({"lead_department_code": "water"}),
+            &supervisor,
+        ),
+        (
+            "reject",
+            json!({"reason": "x", "disposition": "malicious"}),
+            &other_clerk,
+        ),
         ("merge", json!({"primary_id": id}), &supervisor),
         ("supervise", json!({"reason": "x"}), &dispatcher),
         ("notes", json!({"content": "x"}), &other_clerk),
-        ("follow-up", json!({"contacted": true, "solved": true, "satisfaction": "satisfied"}), &co_clerk),
+        (
+            "follow-up",
+            json!({"contacted": true, "solved": true, "satisfaction": "satisfied"}),
+            &co_clerk,
+        ),
     ];
     let before = app.events_of(id);
     for (action, body, token) in cases {
@@ -171,8 +287,14 @@ async fn wrong_roles_and_departments_are_forbidden() {
     }
     assert_eq!(app.events_of(id), before);
     assert_eq!(app.status_of(id).await, "dispatched");
-    let view = app.get(&format!("/api/v1/appeals/{id}"), Some(&other_clerk)).await;
-    assert_eq!(view.status, StatusCode::FORBIDDEN, "another department's appeal");
+    let view = app
+        .get(&format!("/api/v1/appeals/{id}"), Some(&other_clerk))
+        .await;
+    assert_eq!(
+        view.status,
+        StatusCode::FORBIDDEN,
+        "another department's appeal"
+    );
 }
 
 #[actix_web::test]
@@ -182,10 +304,20 @@ async fn a_co_handler_signs_its_part_and_may_add_notes() {
     let co = app.login("clerk.water").await;
     let r = app.act(id, "sign", &json!({}), &co).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(r.body["status"], "dispatched", "the lead has not signed yet");
+    assert_eq!(
+        r.body["status"], "dispatched",
+        "the lead has not signed yet"
+    );
     let again = app.act(id, "sign", &json!({}), &co).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
-    let note = app.act(id, "notes", &json!({"content": "已关闭相邻管段阀门配合检修"}), &co).await;
+    let note = app
+        .act(
+            id,
+            "notes",
+            &json!({"content": "已关闭相邻管段阀门配合检修"}),
+            &co,
+        )
+        .await;
     assert_eq!(note.status, StatusCode::OK, "{}", note.body);
     assert_eq!(note.body["notes"][0]["visibility"], "internal");
     let queue = app.get("/api/v1/queue", Some(&co)).await;
@@ -198,7 +330,14 @@ async fn a_return_puts_the_appeal_back_in_the_pool() {
     let id = app.dispatched().await;
     let clerk = app.login("clerk.heating").await;
     let dispatcher = app.login("dispatcher").await;
-    let r = app.act(id, "return", &json!({"reason": "该小区由自来水公司负责"}), &clerk).await;
+    let r = app
+        .act(
+            id,
+            "return",
+            &json!({"reason": "该小区由自来水公司负责"}),
+            &clerk,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["status"], "submitted");
     assert_eq!(r.body["return_count"], 1);
@@ -208,7 +347,14 @@ async fn a_return_puts_the_appeal_back_in_the_pool() {
     let pool = app.get("/api/v1/pool", Some(&dispatcher)).await;
     assert_eq!(pool.body["items"][0]["return_count"], 1);
     // and it can be dispatched again
-    let r = app.act(id, "dispatch", &json!({"lead_department_code": "water"}), &dispatcher).await;
+    let r = app
+        .act(
+            id,
+            "dispatch",
+            &json!({"lead_department_code": "water"}),
+            &dispatcher,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
@@ -218,11 +364,24 @@ async fn an_unsatisfied_follow_up_sends_the_appeal_back_and_contact_failure_keep
     let id = app.appeal_in("resolved").await;
     let dispatcher = app.login("dispatcher").await;
     let r = app
-        .act(id, "follow-up", &json!({"contacted": false, "solved": false, "satisfaction": "dissatisfied"}), &dispatcher)
+        .act(
+            id,
+            "follow-up",
+            &json!({"contacted": false, "solved": false, "satisfaction": "dissatisfied"}),
+            &dispatcher,
+        )
         .await;
-    assert_eq!(r.body["status"], "resolved", "not reached: still waiting for a follow-up");
+    assert_eq!(
+        r.body["status"], "resolved",
+        "not reached: still waiting for a follow-up"
+    );
     let r = app
-        .act(id, "follow-up", &json!({"contacted": true, "solved": true, "satisfaction": "very_dissatisfied"}), &dispatcher)
+        .act(
+            id,
+            "follow-up",
+            &json!({"contacted": true, "solved": true, "satisfaction": "very_dissatisfied"}),
+            &dispatcher,
+        )
         .await;
     assert_eq!(r.body["status"], "in_progress", "重办");
     assert_eq!(r.body["rehandle_count"], 1);
@@ -236,16 +395,61 @@ async fn bad_action_bodies_and_references_are_4xx_and_change_nothing() {
     let dispatcher = app.login("dispatcher").await;
     let cases: Vec<(&str, Value, u16, Option<&str>)> = vec![
         ("dispatch", json!({}), 400, Some("lead_department_code")),
-        ("dispatch", json!({"lead_department_code": "nowhere"}), 422, Some("lead_department_code")),
-        ("dispatch", json!({"lead_department_code": "heating", "co_department_codes": ["heating"]}), 422, Some("co_department_codes")),
-        ("dispatch", json!({"lead_department_code": "heating", "co_department_codes": ["ghost"]}), 422, Some("co_department_codes")),
-        ("dispatch", json!({"lead_department_code": "heating", "deadline_class": "someday"}), 400, Some("deadline_class")),
-        ("reject", json!({"reason": "x", "disposition": "because"}), 400, Some("disposition")),
-        ("reject", json!({"reason": "   ", "disposition": "malicious"}), 422, Some("reason")),
-        ("merge", json!({"primary_id": "not-a-uuid"}), 400, Some("primary_id")),
+        (
+            "dispatch",
+            json!({"lead_department_code": "nowhere"}),
+            422,
+            Some("lead_department_code"),
+        ),
+        (
+            "dispatch",
+            json!({"lead_department_code": "heating", "co_department_codes": ["heating"]}),
+            422,
+            Some("co_department_codes"),
+        ),
+        (
+            "dispatch",
+            json!({"lead_department_code": "heating", "co_department_codes": ["ghost"]}),
+            422,
+            Some("co_department_codes"),
+        ),
+        (
+            "dispatch",
+            json!({"lead_department_code": "heating", "deadline_class": "someday"}),
+            400,
+            Some("deadline_class"),
+        ),
+        (
+            "reject",
+            json!({"reason": "x", "disposition": "because"}),
+            400,
+            Some("disposition"),
+        ),
+        (
+            "reject",
+            json!({"reason": "   ", "disposition": "malicious"}),
+            422,
+            Some("reason"),
+        ),
+        (
+            "merge",
+            json!({"primary_id": "not-a-uuid"}),
+            400,
+            Some("primary_id"),
+        ),
         ("merge", json!({"primary_id": id}), 422, Some("primary_id")),
-        ("merge", json!({"primary_id": uuid::Uuid::new_v4()}), 422, Some("primary_id")),
-        ("notes", json!({"content": "x", "visibility": "secret"}), 400, Some("visibility")),
+        (
+            "merge",
+            json!({"primary_id": uuid::Uuid::new_v4()}),
+            422,
+            Some("primary_id"),
+        ),
+        (
+            "notes",
+            json!({"content": "x", "visibility": "secret"}),
+            400,
+            Some("visibility"),
+        ),
         ("teleport", json!({}), 404, None),
     ];
     for (action, body, status, field) in cases {
@@ -258,9 +462,21 @@ async fn bad_action_bodies_and_references_are_4xx_and_change_nothing() {
     assert_eq!(app.events_of(id), 1);
     assert_eq!(app.count("SELECT count(*) FROM assignments"), 0);
 
-    let r = app.post("/api/v1/appeals/not-a-uuid/sign", &json!({}), Some(&dispatcher)).await;
+    let r = app
+        .post(
+            "/api/v1/appeals/not-a-uuid/sign",
+            &json!({}),
+            Some(&dispatcher),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    let r = app.post(&format!("/api/v1/appeals/{}/sign", uuid::Uuid::new_v4()), &json!({}), Some(&dispatcher)).await;
+    let r = app
+        .post(
+            &format!("/api/v1/appeals/{}/sign", uuid::Uuid::new_v4()),
+            &json!({}),
+            Some(&dispatcher),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.error_code(), "not_found");
 }
@@ -270,14 +486,26 @@ async fn a_stale_if_match_is_refused() {
     let app = spawn_app().await;
     let id = app.dispatched().await;
     let clerk = app.login("clerk.heating").await;
-    let view = app.get(&format!("/api/v1/appeals/{id}"), Some(&clerk)).await;
+    let view = app
+        .get(&format!("/api/v1/appeals/{id}"), Some(&clerk))
+        .await;
     let version = view.body["version"].as_i64().expect("version");
     let stale = app
-        .send(app.client.post(app.url(&format!("/api/v1/appeals/{id}/sign"))).bearer_auth(&clerk).header("If-Match", (version - 1).to_string()))
+        .send(
+            app.client
+                .post(app.url(&format!("/api/v1/appeals/{id}/sign")))
+                .bearer_auth(&clerk)
+                .header("If-Match", (version - 1).to_string()),
+        )
         .await;
     assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
     let fresh = app
-        .send(app.client.post(app.url(&format!("/api/v1/appeals/{id}/sign"))).bearer_auth(&clerk).header("If-Match", version.to_string()))
+        .send(
+            app.client
+                .post(app.url(&format!("/api/v1/appeals/{id}/sign")))
+                .bearer_auth(&clerk)
+                .header("If-Match", version.to_string()),
+        )
         .await;
     assert_eq!(fresh.status, StatusCode::OK, "{}", fresh.body);
     assert_eq!(fresh.body["version"], version + 1);
@@ -289,15 +517,36 @@ async fn merge_and_reject_record_why() {
     let dispatcher = app.login("dispatcher").await;
     let primary = app.file_one().await;
     let duplicate = app.file_one().await;
-    let r = app.act(duplicate, "merge", &json!({"primary_id": primary, "reason": "同一小区同一问题"}), &dispatcher).await;
+    let r = app
+        .act(
+            duplicate,
+            "merge",
+            &json!({"primary_id": primary, "reason": "同一小区同一问题"}),
+            &dispatcher,
+        )
+        .await;
     assert_eq!(r.body["status"], "merged");
     assert_eq!(r.body["merged_into"], json!(primary));
     // a merged appeal is no merge target
     let third = app.file_one().await;
-    let r = app.act(third, "merge", &json!({"primary_id": duplicate}), &dispatcher).await;
+    let r = app
+        .act(
+            third,
+            "merge",
+            &json!({"primary_id": duplicate}),
+            &dispatcher,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    let r = app.act(third, "reject", &json!({"reason": "火情，已转119", "disposition": "transferred_119"}), &dispatcher).await;
+    let r = app
+        .act(
+            third,
+            "reject",
+            &json!({"reason": "火情，已转119", "disposition": "transferred_119"}),
+            &dispatcher,
+        )
+        .await;
     assert_eq!(r.body["status"], "rejected");
     assert_eq!(r.body["reject_disposition"], "transferred_119");
 }

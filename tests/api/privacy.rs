@@ -27,7 +27,10 @@ async fn contact_details_follow_the_viewer() {
     // Lists carry no personal data at all.
     let queue = app.get("/api/v1/queue", Some(&lead)).await;
     let text = queue.body.to_string();
-    assert!(!text.contains("1381234") && !text.contains("张三"), "{text}");
+    assert!(
+        !text.contains("1381234") && !text.contains("张三"),
+        "{text}"
+    );
 }
 
 #[actix_web::test]
@@ -38,15 +41,29 @@ async fn a_confidential_appeal_hides_the_appellant_from_departments() {
     let filed = app.file(&body).await;
     let id: uuid::Uuid = filed["id"].as_str().expect("id").parse().expect("uuid");
     let dispatcher = app.login("dispatcher").await;
-    let r = app.act(id, "dispatch", &json!({"lead_department_code": "heating"}), &dispatcher).await;
+    let r = app
+        .act(
+            id,
+            "dispatch",
+            &json!({"lead_department_code": "heating"}),
+            &dispatcher,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.body["contact_visibility"], "masked", "the hotline centre still sees a masked contact");
+    assert_eq!(
+        r.body["contact_visibility"], "masked",
+        "the hotline centre still sees a masked contact"
+    );
 
     let lead = app.login("clerk.heating").await;
     let view = app.get(&format!("/api/v1/appeals/{id}"), Some(&lead)).await;
     assert_eq!(view.body["contact_visibility"], "hidden");
     for field in ["name", "phone", "email"] {
-        assert!(view.body[field].is_null(), "{field} must be hidden: {}", view.body);
+        assert!(
+            view.body[field].is_null(),
+            "{field} must be hidden: {}",
+            view.body
+        );
     }
     assert!(!view.body.to_string().contains("13812341234"));
 }
@@ -57,19 +74,41 @@ async fn the_appellant_never_sees_internal_notes_or_staff_names() {
     let filed = app.file(&citizen_appeal()).await;
     let id: uuid::Uuid = filed["id"].as_str().expect("id").parse().expect("uuid");
     let supervisor = app.login("supervisor").await;
-    app.act(id, "notes", &json!({"content": "内部：此人多次来电", "visibility": "internal"}), &supervisor).await;
-    let r = app.act(id, "notes", &json!({"content": "您的诉求已转交相关部门", "visibility": "public"}), &supervisor).await;
+    app.act(
+        id,
+        "notes",
+        &json!({"content": "内部：此人多次来电", "visibility": "internal"}),
+        &supervisor,
+    )
+    .await;
+    let r = app
+        .act(
+            id,
+            "notes",
+            &json!({"content": "您的诉求已转交相关部门", "visibility": "public"}),
+            &supervisor,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 
     let view = app
-        .get(&format!(
-            "/api/v1/appeals/{}?access_code={}",
-            filed["tracking_no"].as_str().unwrap_or(""),
-            filed["access_code"].as_str().unwrap_or("")
-        ), None)
+        .get(
+            &format!(
+                "/api/v1/appeals/{}?access_code={}",
+                filed["tracking_no"].as_str().unwrap_or(""),
+                filed["access_code"].as_str().unwrap_or("")
+            ),
+            None,
+        )
         .await;
     let text = view.body.to_string();
     assert!(text.contains("您的诉求已转交相关部门"), "{text}");
-    assert!(!text.contains("此人多次来电"), "internal note leaked: {text}");
-    assert!(!text.contains("supervisor") && !text.contains("王芳"), "staff name leaked: {text}");
+    assert!(
+        !text.contains("此人多次来电"),
+        "internal note leaked: {text}"
+    );
+    assert!(
+        !text.contains("supervisor") && !text.contains("王芳"),
+        "staff name leaked: {text}"
+    );
 }
