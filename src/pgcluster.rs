@@ -24,6 +24,9 @@
 //!   it sends postgres SIGINT (fast shutdown: clean, no recovery needed on the
 //!   next start). The watchdog runs in its own process group, so a Ctrl-C in
 //!   the terminal reaches only this process, not postgres directly.
+//! * A throw-away cluster (tests) calls [`PrivateCluster::remove_data_dir_on_exit`]:
+//!   the watchdog then deletes the data dir once postgres has ended, however
+//!   this process ended.
 
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
@@ -51,7 +54,8 @@ const PG_SYSTEM_USER: &str = "postgres";
 /// The log is moved to `postgres.log.old` when it grows past this at start.
 const LOG_ROTATE_BYTES: u64 = 16 * 1024 * 1024;
 
-/// The watchdog that runs postgres (`sh -c WATCHDOG_SCRIPT name postgres args…`).
+/// The watchdog that runs postgres
+/// (`sh -c WATCHDOG_SCRIPT pgcluster-watchdog <data_dir> <postgres> <args…>`).
 ///
 /// Its stdin is a pipe whose only write end is held by the Rust process. It
 /// starts postgres in the background (stdin /dev/null), then a helper reads the
@@ -59,8 +63,11 @@ const LOG_ROTATE_BYTES: u64 = 16 * 1024 * 1024;
 /// and postgres gets SIGINT (fast shutdown). The shell waits for postgres and
 /// exits with its status, so the watchdog process ending means postgres ended
 /// (also when postgres dies on its own). A TERM/HUP/INT sent to the shell
-/// itself also shuts postgres down (EXIT trap).
-const WATCHDOG_SCRIPT: &str = r#"exec 3<&0 </dev/null
+/// itself also shuts postgres down (EXIT trap). Once postgres has ended, the
+/// data dir is deleted if it holds the [`REMOVE_MARKER`] file.
+const WATCHDOG_SCRIPT: &str = r#"datadir=$1
+shift
+exec 3<&0 </dev/null
 "$@" 3<&- &
 pid=$!
 trap 'kill -INT "$pid" 2>/dev/null' EXIT
@@ -74,8 +81,16 @@ wait "$pid"
 status=$?
 trap - EXIT
 kill "$watcher" 2>/dev/null
+if [ -e "$datadir/pgcluster.remove-on-exit" ]; then
+    rm -rf -- "$datadir"
+fi
 exit "$status"
 "#;
+
+/// A file in the data dir asking the watchdog to delete the data dir once postgres
+/// has ended ([`PrivateCluster::remove_data_dir_on_exit`]); the name is also in
+/// [`WATCHDOG_SCRIPT`].
+const REMOVE_MARKER: &str = "pgcluster.remove-on-exit";
 
 /// What [`PrivateCluster::start`] needs to know.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +122,8 @@ pub struct PrivateCluster {
     superuser: String,
     runner: Runner,
     watchdog: Option<Watchdog>,
+    /// Set by [`remove_data_dir_on_exit`](Self::remove_data_dir_on_exit).
+    remove_on_exit: bool,
 }
 
 /// The watchdog shell (possibly under `runuser`/`su`) and the write end of its stdin.
@@ -217,6 +234,7 @@ impl PrivateCluster {
             superuser: opts.superuser.clone(),
             runner,
             watchdog: None,
+            remove_on_exit: false,
         };
         cluster.clear_stale_pid_file()?;
         let log = cluster.open_log()?;
@@ -276,6 +294,18 @@ impl PrivateCluster {
         self.data_dir.join("postgres.log")
     }
 
+    /// Makes the cluster throw-away: once postgres has shut down — by
+    /// [`stop`](Self::stop), drop, or because this process ended in any way —
+    /// the whole data dir is deleted. Meant for test clusters in a temp dir that
+    /// live in a static (never dropped); don't use it on the demo's data dir.
+    pub fn remove_data_dir_on_exit(&mut self) -> Result<()> {
+        let marker = self.data_dir.join(REMOVE_MARKER);
+        fs::write(&marker, "the data dir is deleted when its postgres stops\n")
+            .with_context(|| format!("cannot write {}", marker.display()))?;
+        self.remove_on_exit = true;
+        Ok(())
+    }
+
     /// Fast shutdown (SIGINT: open sessions are ended, data is checkpointed),
     /// waiting until postgres is gone (at most about 15 s, then it is killed
     /// and an error returned).
@@ -328,6 +358,7 @@ impl PrivateCluster {
             "-c".into(),
             WATCHDOG_SCRIPT.into(),
             "pgcluster-watchdog".into(),
+            data.clone(),
         ];
         args.push(postgres);
         for a in [
@@ -563,6 +594,11 @@ impl PrivateCluster {
                 match self.postmaster_state() {
                     PmState::NoPidFile | PmState::Stale(_) => {
                         tracing::info!(data_dir = %self.data_dir.display(), "private PostgreSQL stopped");
+                        if self.remove_on_exit && self.data_dir.exists() {
+                            fs::remove_dir_all(&self.data_dir).with_context(|| {
+                                format!("cannot remove the data dir {}", self.data_dir.display())
+                            })?;
+                        }
                         return Ok(());
                     }
                     // The watchdog died before postgres (someone killed it): ask directly.
@@ -1142,6 +1178,12 @@ mod tests {
             log.contains("database system is ready to accept connections"),
             "{log}"
         );
+
+        // Throw-away: stop deletes the data dir.
+        let mut cluster = PrivateCluster::start(&opts(&data)).expect("third start");
+        cluster.remove_data_dir_on_exit().expect("mark throw-away");
+        cluster.stop().expect("stop throw-away");
+        assert!(!data.exists(), "the throw-away data dir is gone after stop");
     }
 
     #[test]
@@ -1231,13 +1273,19 @@ mod tests {
         let Some(dir) = std::env::var_os(CHILD_ENV) else {
             return;
         };
-        let cluster = PrivateCluster::start(&opts(Path::new(&dir))).expect("child: start");
+        let mode = std::env::var(CHILD_MODE_ENV).unwrap_or_default();
+        let mut cluster = PrivateCluster::start(&opts(Path::new(&dir))).expect("child: start");
+        if mode == "kill-remove" {
+            cluster
+                .remove_data_dir_on_exit()
+                .expect("child: mark throw-away");
+        }
         println!(
             "READY {} {}",
             cluster.port(),
             postmaster_pid(cluster.data_dir())
         );
-        if std::env::var(CHILD_MODE_ENV).as_deref() == Ok("exit") {
+        if mode == "exit" {
             // Exit without running any destructor, as a test binary does with statics.
             std::process::exit(0);
         }
@@ -1256,7 +1304,8 @@ mod tests {
                 .map(|(_, rest)| rest)
                 .unwrap_or(module_path!())
         );
-        for mode in ["kill", "exit"] {
+        // "kill-remove" last: it deletes the data dir.
+        for mode in ["kill", "exit", "kill-remove"] {
             let mut child = Command::new(std::env::current_exe().expect("current exe"))
                 .args([
                     test_name.as_str(),
@@ -1288,7 +1337,7 @@ mod tests {
             TcpStream::connect((Ipv4Addr::LOCALHOST, port))
                 .expect("connect to the helper's postgres");
             assert!(pid_alive(pid));
-            if mode == "kill" {
+            if mode.starts_with("kill") {
                 child.kill().expect("kill -9 the helper");
             }
             child.wait().expect("reap helper");
@@ -1301,5 +1350,11 @@ mod tests {
                 "fast shutdown removes postmaster.pid ({mode})"
             );
         }
+        // The watchdog deletes it right after postgres has ended.
+        let until = Instant::now() + Duration::from_secs(10);
+        while tmp.0.exists() && Instant::now() < until {
+            sleep(POLL);
+        }
+        assert!(!tmp.0.exists(), "a throw-away data dir is deleted");
     }
 }

@@ -49,7 +49,7 @@ fn server() -> &'static Server {
                     std::process::id(),
                     Uuid::new_v4().simple()
                 ));
-                let cluster = PrivateCluster::start(&ClusterOptions {
+                let mut cluster = PrivateCluster::start(&ClusterOptions {
                     data_dir: dir,
                     allow_install: true,
                     superuser: "minxin".into(),
@@ -57,6 +57,8 @@ fn server() -> &'static Server {
                 .expect(
                     "starting a private PostgreSQL for the tests (or set MINXIN_TEST_DATABASE_URL)",
                 );
+                // throw-away: the data folder goes when the cluster stops, however the run ends
+                cluster.remove_data_dir_on_exit();
                 (cluster.url("postgres"), Some(cluster))
             }
         };
