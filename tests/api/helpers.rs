@@ -58,7 +58,9 @@ fn server() -> &'static Server {
                     "starting a private PostgreSQL for the tests (or set MINXIN_TEST_DATABASE_URL)",
                 );
                 // throw-away: the data folder goes when the cluster stops, however the run ends
-                cluster.remove_data_dir_on_exit();
+                cluster
+                    .remove_data_dir_on_exit()
+                    .expect("marking the test cluster throw-away");
                 (cluster.url("postgres"), Some(cluster))
             }
         };
