@@ -39,9 +39,11 @@ pub enum Command {
     Demo {
         #[arg(long)]
         bind: Option<String>,
-        /// where the private PostgreSQL keeps its data (kept between runs)
-        #[arg(long, default_value = ".minxin-demo")]
-        data_dir: PathBuf,
+        /// where the private PostgreSQL keeps its data, kept between runs
+        /// [default: ./.minxin-demo, or /var/lib/minxin/demo when run as root, since PostgreSQL
+        /// then runs as the `postgres` user, who must be able to reach the folder]
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
         /// never install PostgreSQL, even if it is missing
         #[arg(long)]
         no_install: bool,
@@ -202,7 +204,7 @@ fn serve(settings: &Settings, url: &str, banner: Option<String>) -> anyhow::Resu
     })
 }
 
-fn demo(settings: &Settings, data_dir: PathBuf, allow_install: bool) -> anyhow::Result<()> {
+fn demo(settings: &Settings, data_dir: Option<PathBuf>, allow_install: bool) -> anyhow::Result<()> {
     let mut cluster: Option<PrivateCluster> = None;
     let url = match settings.database.url.as_deref().filter(|u| !u.is_empty()) {
         Some(url) => {
@@ -210,6 +212,13 @@ fn demo(settings: &Settings, data_dir: PathBuf, allow_install: bool) -> anyhow::
             url.to_owned()
         }
         None => {
+            let data_dir = data_dir.unwrap_or_else(|| {
+                if crate::pgcluster::is_root() {
+                    PathBuf::from("/var/lib/minxin/demo")
+                } else {
+                    PathBuf::from(".minxin-demo")
+                }
+            });
             let data_dir = std::path::absolute(&data_dir).unwrap_or(data_dir);
             println!("starting a private PostgreSQL in {} …", data_dir.display());
             let started = PrivateCluster::start(&ClusterOptions {

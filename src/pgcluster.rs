@@ -965,7 +965,7 @@ fn which(name: &str) -> Option<PathBuf> {
 }
 
 /// Is the effective uid 0? (`id -u`; else the owner of /proc/self.)
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     if let Ok(out) = Command::new("id")
         .arg("-u")
         .stdin(Stdio::null())
