@@ -15,6 +15,7 @@ use crate::auth::JwtKeys;
 use crate::config::Settings;
 use crate::db::PgPool;
 use crate::domain::deadline::DeadlinePolicy;
+use crate::telemetry::RequestSpan;
 use crate::workflow::Workflow;
 
 /// What every handler shares.
@@ -65,7 +66,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(api::error_shape())
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(state.clone())
                 .app_data(keys.clone())
                 .app_data(web::Data::new(BodyLimit(limit)))

@@ -14,3 +14,36 @@ pub fn init() {
         builder.try_init()
     };
 }
+
+/// The per-request span and access-log line. The span carries the path without the query
+/// string: an appellant's `?access_code=…` must not end up in the logs.
+pub struct RequestSpan;
+
+impl tracing_actix_web::RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
+        tracing::info_span!(
+            "request",
+            method = %request.method(),
+            path = %request.path(),
+            request_id = %uuid::Uuid::new_v4().simple(),
+        )
+    }
+
+    fn on_request_end<B: actix_web::body::MessageBody>(
+        span: tracing::Span,
+        outcome: &Result<actix_web::dev::ServiceResponse<B>, actix_web::Error>,
+    ) {
+        let _entered = span.enter();
+        match outcome {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                if status >= 500 {
+                    tracing::error!(status, "request failed");
+                } else {
+                    tracing::info!(status, "request done");
+                }
+            }
+            Err(error) => tracing::warn!(%error, "request failed"),
+        }
+    }
+}

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::appeals::view_of;
+use super::appeals::view_after_action;
 use super::json;
 use super::{expected_version, now, parse_id};
 use crate::auth::Staff;
@@ -223,9 +223,7 @@ pub async fn act(
     let view = db::run(&state.pool, move |conn| {
         let appeal = workflow::act(conn, &wf, id, &claims, &request, expected, now())?;
         tracing::info!(tracking_no = %appeal.tracking_no, action = %action, status = %appeal.status, by = %claims.username, "appeal action");
-        // The actor was allowed to act, so they see the result even when the action took the
-        // appeal out of their department (a return); the contact fields follow the new standing.
-        view_of(conn, appeal, &claims)
+        view_after_action(conn, appeal, &claims)
     })
     .await?;
     Ok(HttpResponse::Ok().json(view))

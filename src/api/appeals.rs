@@ -18,7 +18,7 @@ use crate::db::{self, appeals as q, audit, reference};
 use crate::domain::audit::canonical_json;
 use crate::domain::ids::{TrackingNo, normalise_access_code};
 use crate::domain::intake::IntakeRequest;
-use crate::domain::lifecycle;
+use crate::domain::lifecycle::{self, Facts};
 use crate::error::AppError;
 use crate::startup::AppState;
 use crate::workflow::{self, IdempotencyKey, facts_of};
@@ -221,38 +221,58 @@ fn appellant_view(
     })
 }
 
-/// The staff view of one appeal, or 403 for a clerk of an unrelated department.
+/// Loads an appeal for a staff member: 404 if it does not exist, 403 for a clerk of a
+/// department it is not assigned to.
+pub fn visible_appeal(
+    conn: &mut PgConnection,
+    id: Uuid,
+    staff: &Claims,
+) -> Result<(Appeal, Facts), AppError> {
+    let appeal = q::find(conn, id)?.ok_or_else(|| workflow::not_found(id))?;
+    let facts = facts_of(conn, &appeal, staff.department.as_deref())?;
+    if !lifecycle::can_view(&actor_of(staff), &facts) {
+        return Err(AppError::Forbidden(
+            "this appeal is not assigned to your department".into(),
+        ));
+    }
+    Ok((appeal, facts))
+}
+
+/// The staff view of one appeal, masked for the viewer.
 pub fn staff_view(
     conn: &mut PgConnection,
     id: Uuid,
     staff: &Claims,
 ) -> Result<StaffAppeal, AppError> {
-    let appeal = q::find(conn, id)?.ok_or_else(|| workflow::not_found(id))?;
-    let actor = lifecycle::Actor {
-        role: staff.role,
-        department: staff.department.clone(),
-    };
-    let facts = facts_of(conn, &appeal, staff.department.as_deref())?;
-    if !lifecycle::can_view(&actor, &facts) {
-        return Err(AppError::Forbidden(
-            "this appeal is not assigned to your department".into(),
-        ));
-    }
-    view_of(conn, appeal, staff)
+    let (appeal, facts) = visible_appeal(conn, id, staff)?;
+    view_with(conn, appeal, facts, staff)
 }
 
-/// The staff view, masked for the viewer, without the visibility check.
-pub fn view_of(
+/// The staff view right after an action: the actor was allowed to act, so they see the result
+/// even when the action took the appeal out of their department (a return).
+pub fn view_after_action(
     conn: &mut PgConnection,
     appeal: Appeal,
     staff: &Claims,
 ) -> Result<StaffAppeal, AppError> {
-    let actor = lifecycle::Actor {
+    let facts = facts_of(conn, &appeal, staff.department.as_deref())?;
+    view_with(conn, appeal, facts, staff)
+}
+
+fn actor_of(staff: &Claims) -> lifecycle::Actor {
+    lifecycle::Actor {
         role: staff.role,
         department: staff.department.clone(),
-    };
-    let facts = facts_of(conn, &appeal, staff.department.as_deref())?;
-    let contact = lifecycle::contact_view(&actor, &facts, appeal.confidential);
+    }
+}
+
+fn view_with(
+    conn: &mut PgConnection,
+    appeal: Appeal,
+    facts: Facts,
+    staff: &Claims,
+) -> Result<StaffAppeal, AppError> {
+    let contact = lifecycle::contact_view(&actor_of(staff), &facts, appeal.confidential);
     let id = appeal.id;
     Ok(StaffParts {
         replies: q::replies_of(conn, id)?,

@@ -4,15 +4,14 @@ use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::appeals::visible_appeal;
 use super::views::{AppealSummary, EventView, PageOf};
 use super::{Paging, parse_id};
 use crate::auth::{CentreStaff, ClerkStaff, Staff};
 use crate::db::{self, appeals as q, audit, users};
 use crate::domain::enums::Status;
-use crate::domain::lifecycle;
 use crate::error::AppError;
 use crate::startup::AppState;
-use crate::workflow::{self, facts_of};
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct QueueQuery {
@@ -128,17 +127,7 @@ pub async fn events(
     let id = parse_id(&id)?;
     let claims = staff.0;
     let events = db::run(&state.pool, move |conn| {
-        let appeal = q::find(conn, id)?.ok_or_else(|| workflow::not_found(id))?;
-        let actor = lifecycle::Actor {
-            role: claims.role,
-            department: claims.department.clone(),
-        };
-        let facts = facts_of(conn, &appeal, claims.department.as_deref())?;
-        if !lifecycle::can_view(&actor, &facts) {
-            return Err(AppError::Forbidden(
-                "this appeal is not assigned to your department".into(),
-            ));
-        }
+        visible_appeal(conn, id, &claims)?;
         let events = audit::events_of(conn, id)?;
         let mut ids: Vec<uuid::Uuid> = events.iter().filter_map(|e| e.actor_id).collect();
         ids.sort();

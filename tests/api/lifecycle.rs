@@ -187,6 +187,12 @@ async fn every_action_from_every_state() {
             ],
         ),
         (
+            "notes",
+            json!({"content": "已电话联系诉求人"}),
+            &supervisor,
+            states.iter().map(|s| (*s, *s)).collect(),
+        ),
+        (
             "supervise",
             json!({"reason": "群众反映强烈"}),
             &supervisor,

@@ -5,6 +5,7 @@ mod helpers;
 
 mod audit;
 mod auth;
+mod cli;
 mod concurrency;
 mod health;
 mod intake;
