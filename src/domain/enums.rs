@@ -109,6 +109,11 @@ string_enum! {
 }
 
 string_enum! {
+    /// How pressing an appeal is: set by the hotline operator or by a routing rule.
+    pub enum Urgency { Normal = "normal", Urgent = "urgent" }
+}
+
+string_enum! {
     /// The deadline classes of DESIGN.md §1 "Deadlines".
     pub enum DeadlineClass {
         Urgent = "urgent",

@@ -8,3 +8,4 @@ pub mod ids;
 pub mod intake;
 pub mod lifecycle;
 pub mod masking;
+pub mod routing;

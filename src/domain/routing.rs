@@ -1,0 +1,1 @@
+//! Rule-table routing (issue 3): being written.
