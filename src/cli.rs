@@ -134,6 +134,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "demo data loaded: {} divisions, {} departments, {} categories, {} users added",
                 summary.divisions, summary.departments, summary.categories, summary.users
             );
+            let rules = crate::seed::load_demo_rules(&mut conn)?;
+            println!(
+                "demo routing rules: {rules} added (none are added when the table already has rules)"
+            );
         }
         Command::User {
             command:
@@ -235,7 +239,9 @@ fn demo(settings: &Settings, data_dir: Option<PathBuf>, allow_install: bool) -> 
     migrate(&url)?;
     let mut conn = db::connect(&url)?;
     let summary = crate::seed::load_demo_data(&mut conn, &crate::auth::password::hash)?;
+    let rules = crate::seed::load_demo_rules(&mut conn)?;
     drop(conn);
+    println!("demo routing rules: {rules} added (0 = the table already has rules)");
     println!(
         "demo data: {} divisions, {} departments, {} categories, {} users added (0 = already there)",
         summary.divisions, summary.departments, summary.categories, summary.users

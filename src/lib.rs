@@ -2,6 +2,7 @@
 //! handling under deadlines, follow-up and a tamper-evident audit log. See docs/ARCHITECTURE.md.
 
 pub mod api;
+pub mod assign;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -9,6 +10,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod pgcluster;
+pub mod rulebook;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;

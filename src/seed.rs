@@ -123,6 +123,7 @@ const DIVISIONS: &[(&str, &str, i16, Option<&str>)] = &[
 const HOTLINE_CENTRE: &str = "hotline_centre";
 const CITY_BUREAU: &str = "city_bureau";
 const DISTRICT_GOVERNMENT: &str = "district_government";
+const DISTRICT_BUREAU: &str = "district_bureau";
 const STREET_OFFICE: &str = "street_office";
 const UTILITY: &str = "utility";
 
@@ -150,6 +151,12 @@ const DEPARTMENTS: &[(&str, &str, &str, &str, &str)] = &[
     ("gas",       "鞍山市燃气集团",                   UTILITY, CITY, "kefu@ranqi.anshan.example"),
     ("power",     "国网鞍山供电公司",                 UTILITY, CITY, "95598@anshan.sgcc.example"),
     ("bus",       "鞍山市公共交通集团",               UTILITY, CITY, "kefu@gongjiao.anshan.example"),
+
+    // 区城市管理局 (night noise and street order go to the district's own urban management)
+    ("urban-210302", "铁东区城市管理局",              DISTRICT_BUREAU, "210302", "cgj@td.anshan.example"),
+    ("urban-210303", "铁西区城市管理局",              DISTRICT_BUREAU, "210303", "cgj@tx.anshan.example"),
+    ("urban-210304", "立山区城市管理局",              DISTRICT_BUREAU, "210304", "cgj@ls.anshan.example"),
+    ("urban-210311", "千山区城市管理局",              DISTRICT_BUREAU, "210311", "cgj@qs.anshan.example"),
 
     // 区县政府
     ("gov-210302", "铁东区人民政府",                  DISTRICT_GOVERNMENT, "210302", "8890@td.anshan.example"),
@@ -354,6 +361,9 @@ const fn login(
     }
 }
 
+/// Departments that hand new appeals to their least-loaded clerk.
+const AUTO_ASSIGN: &[&str] = &["heating"];
+
 /// The demo staff logins, all with password [`DEMO_PASSWORD`].
 #[rustfmt::skip]
 pub const DEMO_LOGINS: &[DemoLogin] = &[
@@ -361,10 +371,134 @@ pub const DEMO_LOGINS: &[DemoLogin] = &[
     login("dispatcher",    "dispatcher", Some("hotline"),      "李娜"),
     login("supervisor",    "supervisor", Some("hotline"),      "王芳"),
     login("clerk.heating", "clerk",      Some("heating"),      "刘洋"),
+    login("clerk.heating2", "clerk",     Some("heating"),      "周强"),
     login("clerk.water",   "clerk",      Some("water"),        "陈静"),
     login("clerk.urban",   "clerk",      Some("urban"),        "赵磊"),
     login("clerk.jiefang", "clerk",      Some("st-210302001"), "孙丽"),
 ];
+
+/// The demo dispatch catalogue (派单目录): (priority, name, continue, conditions, action, note).
+fn demo_rules() -> Vec<(
+    i32,
+    &'static str,
+    bool,
+    serde_json::Value,
+    serde_json::Value,
+    &'static str,
+)> {
+    use serde_json::json;
+    let night = json!(["夜间", "晚上", "凌晨", "半夜", "深夜"]);
+    let mut rules = vec![
+        (
+            10,
+            "燃气泄漏一律按紧急处理",
+            true,
+            json!({"keywords_any": ["燃气泄漏", "煤气泄漏", "燃气味", "煤气味", "漏气"]}),
+            json!({"deadline_class": "urgent", "urgency": "urgent"}),
+            "keywords force the urgent class; a later rule picks the department",
+        ),
+        (
+            20,
+            "燃气问题派燃气集团",
+            false,
+            json!({"category_prefixes": ["03.03"]}),
+            json!({"lead": {"type": "department", "code": "gas"}}),
+            "",
+        ),
+        (
+            21,
+            "提到燃气泄漏的派燃气集团",
+            false,
+            json!({"keywords_any": ["燃气泄漏", "煤气泄漏"]}),
+            json!({"lead": {"type": "department", "code": "gas"}}),
+            "",
+        ),
+        (
+            30,
+            "采暖季供热问题派热力集团",
+            false,
+            json!({"category_prefixes": ["03.01"], "season_start": "11-01", "season_end": "03-31"}),
+            json!({"lead": {"type": "department", "code": "heating"}, "deadline_class": "livelihood"}),
+            "heating season 11-01 to 03-31",
+        ),
+        (
+            40,
+            "非采暖季供热问题派住建局",
+            false,
+            json!({"category_prefixes": ["03.01"]}),
+            json!({"lead": {"type": "department", "code": "housing"}}),
+            "outside the season the housing bureau answers for heating",
+        ),
+    ];
+    for (i, district) in ["210302", "210303", "210304", "210311"]
+        .into_iter()
+        .enumerate()
+    {
+        let name: &'static str = [
+            "铁东区夜间噪音派区城管",
+            "铁西区夜间噪音派区城管",
+            "立山区夜间噪音派区城管",
+            "千山区夜间噪音派区城管",
+        ][i];
+        rules.push((50 + i as i32, name, false,
+            json!({"category_prefixes": ["06.02"], "division_prefixes": [district], "keywords_any": night}),
+            json!({"lead": {"type": "department", "code": format!("urban-{district}")}}), ""));
+    }
+    rules.extend([
+        (55, "其他区县夜间噪音派市城管", false,
+         json!({"category_prefixes": ["06.02"], "keywords_any": night}),
+         json!({"lead": {"type": "department", "code": "urban"}}), ""),
+        (60, "拖欠工资派人社局，属地街道协办", false,
+         json!({"category_prefixes": ["05.01.01"]}),
+         json!({"lead": {"type": "department", "code": "hrss"}, "co_division_office_level": 3}),
+         "citizen or enterprise alike"),
+        (61, "提到欠薪的派人社局，属地街道协办", false,
+         json!({"keywords_any": ["拖欠工资", "欠薪", "讨薪", "工资不发"]}),
+         json!({"lead": {"type": "department", "code": "hrss"}, "co_division_office_level": 3}), ""),
+        (90, "属地街道兜底（直派街乡）", false,
+         json!({}),
+         json!({"lead": {"type": "division_office", "level": 3}}),
+         "every other matter goes to its street office; an appeal naming only a district goes to the district government"),
+    ]);
+    rules
+}
+
+/// Loads the demo routing rules when there are none yet (an administrator's table is never
+/// touched). Returns how many were added.
+pub fn load_demo_rules(conn: &mut diesel::PgConnection) -> anyhow::Result<usize> {
+    use crate::db::routing::{NewRuleVersion, insert_version, next_rule_id};
+    use crate::db::schema::routing_rules;
+    conn.transaction::<_, anyhow::Error, _>(|conn| {
+        crate::db::routing::bump_version(conn)?; // also serialises concurrent seeders
+        let existing: i64 = routing_rules::table.count().get_result(conn)?;
+        if existing > 0 {
+            return Ok(0);
+        }
+        let now = chrono::Utc::now();
+        let rules = demo_rules();
+        for (priority, name, continue_matching, conditions, action, note) in &rules {
+            let id = next_rule_id(conn)?;
+            insert_version(
+                conn,
+                &NewRuleVersion {
+                    id,
+                    version: 1,
+                    name,
+                    priority: *priority,
+                    enabled: true,
+                    continue_matching: *continue_matching,
+                    conditions,
+                    action,
+                    created_by: None,
+                    created_at: now,
+                    note: Some(note).filter(|n| !n.is_empty()).map(|n| &**n),
+                },
+            )
+            .with_context(|| format!("seeding routing rule {name}"))?;
+        }
+        Ok(rules.len())
+    })
+}
 
 // ---------------------------------------------------------------------------------------------
 // Loading
@@ -388,6 +522,7 @@ struct NewDepartment<'a> {
     division_code: &'a str,
     email: Option<&'a str>,
     active: bool,
+    auto_assign: bool,
 }
 
 #[derive(Insertable)]
@@ -457,6 +592,7 @@ pub fn load_demo_data(
                 division_code,
                 email: Some(email),
                 active: true,
+                auto_assign: AUTO_ASSIGN.contains(&code),
             })
             .collect();
         summary.departments += diesel::insert_into(departments::table)

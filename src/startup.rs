@@ -41,6 +41,7 @@ pub fn workflow_from(settings: &Settings) -> Workflow {
         },
         return_window: chrono::Duration::hours(settings.lifecycle.return_window_hours),
         access_secret: settings.auth.access_code_secret.as_bytes().to_vec(),
+        rules: Default::default(),
     }
 }
 

@@ -16,10 +16,13 @@ use crate::db::schema::appeals;
 use crate::db::{self as store, appeals as q, reference};
 use crate::domain::deadline::DeadlinePolicy;
 use crate::domain::enums::{DeadlineClass, Disposition, Satisfaction, Status, Visibility};
+use crate::domain::ids::china_offset;
 use crate::domain::ids::{TrackingNo, access_code_from_digest, random_access_code};
 use crate::domain::intake::ValidIntake;
 use crate::domain::lifecycle::{self, Action, Actor, Facts, Plan, Policy};
+use crate::domain::routing::{Decision, RuleRef, Sample};
 use crate::error::AppError;
+use crate::rulebook::RuleBook;
 
 /// Settings the use cases need.
 #[derive(Clone)]
@@ -28,6 +31,8 @@ pub struct Workflow {
     pub return_window: Duration,
     /// keys the access-code hashes and the codes re-derived for idempotent replays
     pub access_secret: Vec<u8>,
+    /// the compiled routing table, cached and kept current
+    pub rules: std::sync::Arc<RuleBook>,
 }
 
 type HmacSha256 = Hmac<Sha256>;
@@ -224,6 +229,7 @@ fn insert_new(
         credit_code: credit_code.as_deref(),
         confidential: intake.confidential,
         status: Status::Submitted.as_str(),
+        urgency: intake.urgency.as_str(),
         created_at: now,
         updated_at: now,
     };
@@ -233,6 +239,19 @@ fn insert_new(
         // fails, the attempt is retried, and the retry replays the winner's answer.
         q::insert_idempotency(conn, &idem.key, &idem.request_hash, id, now)?;
     }
+    let book = wf.rules.current(conn)?;
+    let decision = book.decide(&Sample {
+        category_code: intake.category_code.as_deref(),
+        division_code: &intake.division_code,
+        appellant_kind: intake.appellant_kind,
+        kind: intake.kind,
+        channel: intake.channel,
+        urgency: intake.urgency,
+        title: &intake.title,
+        content: &intake.content,
+        local_date: now.with_timezone(&china_offset()).date_naive(),
+    });
+    let route = usable_route(conn, &decision)?;
     audit::append(
         conn,
         id,
@@ -251,16 +270,230 @@ fn insert_new(
                 "category_code": intake.category_code,
                 "division_code": intake.division_code,
                 "confidential": intake.confidential,
-                "routing": "no rule matched; waiting in the pool",
+                "urgency": intake.urgency.as_str(),
+                "routing": routing_details(&decision, &route),
             }),
         },
         now,
     )?;
+    if let Some(urgency) = decision.urgency
+        && urgency != intake.urgency
+    {
+        diesel::update(appeals::table.find(id))
+            .set(appeals::urgency.eq(urgency.as_str()))
+            .execute(conn)?;
+    }
+    let appeal = match &route {
+        Route::Dispatch { lead, co, rule } => {
+            let target = Target {
+                lead,
+                co,
+                class: decision.deadline_class,
+            };
+            let details = dispatch_to(conn, wf, &appeal, &target, &Assigner::Rule(rule), now)?;
+            diesel::update(appeals::table.find(id))
+                .set((
+                    appeals::status.eq(Status::Dispatched.as_str()),
+                    appeals::version.eq(appeal.version + 1),
+                ))
+                .execute(conn)?;
+            audit::append(
+                conn,
+                id,
+                &AuditActor {
+                    user_id: None,
+                    role: "system".into(),
+                },
+                &Change {
+                    action: "dispatch",
+                    from_status: Some(Status::Submitted.as_str()),
+                    to_status: Some(Status::Dispatched.as_str()),
+                    details,
+                },
+                now,
+            )?;
+            q::find(conn, id)?.ok_or_else(|| not_found(id))?
+        }
+        Route::Pool { reason, detail } => {
+            diesel::update(appeals::table.find(id))
+                .set((
+                    appeals::pool_reason.eq(*reason),
+                    appeals::pool_detail.eq(detail),
+                ))
+                .execute(conn)?;
+            q::find(conn, id)?.ok_or_else(|| not_found(id))?
+        }
+    };
     Ok(Filed {
         appeal,
         access_code,
         replayed: false,
     })
+}
+
+/// Where routing sends a new appeal.
+enum Route {
+    Dispatch {
+        lead: String,
+        co: Vec<String>,
+        rule: RuleRef,
+    },
+    Pool {
+        reason: &'static str,
+        detail: String,
+    },
+}
+
+/// Turns the matcher's decision into a route, keeping an appeal in the pool when the rule names a
+/// department that has since been deactivated (and dropping inactive co-handlers).
+fn usable_route(conn: &mut PgConnection, decision: &Decision) -> Result<Route, AppError> {
+    let rule = decision.deciding_rule.clone();
+    match (&decision.lead_department, rule) {
+        (Some(lead), Some(rule)) => {
+            if !department_active(conn, lead)? {
+                return Ok(Route::Pool {
+                    reason: "held_by_rule",
+                    detail: format!(
+                        "rule {} v{} ({}) names department {lead}, which is inactive",
+                        rule.id, rule.version, rule.name
+                    ),
+                });
+            }
+            let mut co = Vec::new();
+            for code in &decision.co_departments {
+                if department_active(conn, code)? {
+                    co.push(code.clone());
+                }
+            }
+            Ok(Route::Dispatch {
+                lead: lead.to_string(),
+                co,
+                rule,
+            })
+        }
+        (None, Some(rule)) => Ok(Route::Pool {
+            reason: "held_by_rule",
+            detail: format!(
+                "rule {} v{} ({}) keeps it for a dispatcher",
+                rule.id, rule.version, rule.name
+            ),
+        }),
+        _ => Ok(Route::Pool {
+            reason: "no_rule",
+            detail: "no routing rule matched".into(),
+        }),
+    }
+}
+
+fn department_active(conn: &mut PgConnection, code: &str) -> Result<bool, AppError> {
+    Ok(reference::find_department(conn, code)?.is_some_and(|d| d.active))
+}
+
+fn routing_details(decision: &Decision, route: &Route) -> serde_json::Value {
+    let contributing: Vec<serde_json::Value> = decision
+        .contributing_rules
+        .iter()
+        .map(|r| json!({"rule_id": r.id, "rule_version": r.version, "name": r.name}))
+        .collect();
+    match route {
+        Route::Dispatch { lead, co, rule } => json!({
+            "outcome": "dispatched",
+            "rule_id": rule.id,
+            "rule_version": rule.version,
+            "rule_name": rule.name,
+            "lead_department_code": lead,
+            "co_department_codes": co,
+            "deadline_class": decision.deadline_class.map(|c| c.as_str()),
+            "contributing_rules": contributing,
+        }),
+        Route::Pool { reason, detail } => json!({
+            "outcome": "pool",
+            "reason": reason,
+            "detail": detail,
+            "rule_id": decision.deciding_rule.as_ref().map(|r| r.id),
+            "rule_version": decision.deciding_rule.as_ref().map(|r| r.version),
+            "contributing_rules": contributing,
+        }),
+    }
+}
+
+/// Who dispatches.
+pub enum Assigner<'a> {
+    Person(Uuid),
+    Rule(&'a RuleRef),
+}
+
+/// Where a dispatch sends an appeal.
+pub struct Target<'a> {
+    pub lead: &'a str,
+    pub co: &'a [String],
+    pub class: Option<DeadlineClass>,
+}
+
+/// 派单: assignments (auto-assigned to a clerk where the department wants it), deadlines and the
+/// lead, in the caller's transaction. The caller moves the status and writes the audit event.
+fn dispatch_to(
+    conn: &mut PgConnection,
+    wf: &Workflow,
+    appeal: &Appeal,
+    target: &Target<'_>,
+    by: &Assigner<'_>,
+    now: DateTime<Utc>,
+) -> Result<serde_json::Value, AppError> {
+    check_departments(conn, target.lead, target.co)?;
+    let class = target.class.unwrap_or(wf.deadlines.default_class);
+    let due = wf.deadlines.due(class, now);
+    let (assigned_by, rule_id, rule_version) = match by {
+        Assigner::Person(id) => (Some(*id), None, None),
+        Assigner::Rule(rule) => (None, Some(rule.id), Some(rule.version)),
+    };
+    let mut assignees = serde_json::Map::new();
+    for (code, role) in
+        std::iter::once((target.lead, "lead")).chain(target.co.iter().map(|c| (c.as_str(), "co")))
+    {
+        let assignee = crate::assign::least_loaded_clerk(conn, code)?;
+        if let Some((_, username)) = &assignee {
+            assignees.insert(code.to_owned(), json!(username));
+        }
+        q::insert_assignment(
+            conn,
+            &NewAssignment {
+                appeal_id: appeal.id,
+                department_code: code,
+                role,
+                assigned_by,
+                rule_id,
+                rule_version,
+                assigned_at: now,
+                assignee_id: assignee.map(|(id, _)| id),
+            },
+        )?;
+    }
+    diesel::update(appeals::table.find(appeal.id))
+        .set((
+            appeals::lead_department_code.eq(target.lead),
+            appeals::deadline_class.eq(class.as_str()),
+            appeals::dispatched_at.eq(now),
+            appeals::sign_due_at.eq(due.sign_by),
+            appeals::reply_due_at.eq(due.reply_by),
+            appeals::pool_reason.eq(None::<String>),
+            appeals::pool_detail.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    let mut details = json!({
+        "lead_department_code": target.lead,
+        "co_department_codes": target.co,
+        "deadline_class": class.as_str(),
+        "sign_due_at": due.sign_by,
+        "reply_due_at": due.reply_by,
+        "auto_assigned": assignees,
+    });
+    if let Assigner::Rule(rule) = by {
+        details["rule_id"] = json!(rule.id);
+        details["rule_version"] = json!(rule.version);
+        details["rule_name"] = json!(rule.name);
+    }
+    Ok(details)
 }
 
 /// A staff action with its body, already structurally valid.
@@ -270,6 +503,14 @@ pub enum ActionRequest {
         lead_department_code: String,
         co_department_codes: Vec<String>,
         deadline_class: Option<DeadlineClass>,
+        /// required when sending it back to the department that returned it
+        note: Option<String>,
+    },
+    RefuseReturn {
+        reason: String,
+    },
+    Assign {
+        assignee: String,
     },
     Sign,
     Return {
@@ -330,6 +571,8 @@ impl ActionRequest {
             ActionRequest::Merge { .. } => Action::Merge,
             ActionRequest::Supervise { .. } => Action::Supervise,
             ActionRequest::Note { .. } => Action::Note,
+            ActionRequest::RefuseReturn { .. } => Action::RefuseReturn,
+            ActionRequest::Assign { .. } => Action::Assign,
         }
     }
 }
@@ -355,6 +598,8 @@ pub fn facts_of(
             .collect(),
         dispatched_at: appeal.dispatched_at,
         own_part_signed,
+        was_returned: appeal.status == Status::Submitted.as_str()
+            && appeal.pool_reason.as_deref() == Some("returned"),
     })
 }
 
@@ -424,42 +669,71 @@ fn apply(
             lead_department_code,
             co_department_codes,
             deadline_class,
+            note,
         } => {
-            check_departments(conn, lead_department_code, co_department_codes)?;
-            let class = deadline_class.unwrap_or(wf.deadlines.default_class);
-            let due = wf.deadlines.due(class, now);
-            for (code, role) in std::iter::once((lead_department_code, "lead"))
-                .chain(co_department_codes.iter().map(|c| (c, "co")))
+            let note = optional(note.as_deref(), "note", 500)?;
+            if appeal.pool_reason.as_deref() == Some("returned")
+                && appeal.returned_by.as_deref() == Some(lead_department_code.as_str())
+                && note.is_none()
             {
-                q::insert_assignment(
-                    conn,
-                    &NewAssignment {
-                        appeal_id: id,
-                        department_code: code,
-                        role,
-                        assigned_by: Some(staff.sub),
-                        rule_id: None,
-                        rule_version: None,
-                        assigned_at: now,
-                    },
-                )?;
+                return Err(AppError::invalid(
+                    "note",
+                    format!(
+                        "{lead_department_code} returned this appeal; sending it back needs a note telling them why \
+                         (or use refuse-return)"
+                    ),
+                ));
             }
-            diesel::update(row)
-                .set((
-                    appeals::lead_department_code.eq(lead_department_code),
-                    appeals::deadline_class.eq(class.as_str()),
-                    appeals::dispatched_at.eq(now),
-                    appeals::sign_due_at.eq(due.sign_by),
-                    appeals::reply_due_at.eq(due.reply_by),
-                ))
-                .execute(conn)?;
-            Ok(json!({
-                "lead_department_code": lead_department_code,
-                "co_department_codes": co_department_codes,
-                "deadline_class": class.as_str(),
-                "sign_due_at": due.sign_by,
-                "reply_due_at": due.reply_by,
-            }))
+            let target = Target {
+                lead: lead_department_code,
+                co: co_department_codes,
+                class: *deadline_class,
+            };
+            let mut details =
+                dispatch_to(conn, wf, appeal, &target, &Assigner::Person(staff.sub), now)?;
+            details["note"] = json!(note);
+            Ok(details)
+        }
+        ActionRequest::RefuseReturn { reason } => {
+            let reason = required(reason, "reason", 500)?;
+            let department = appeal.returned_by.clone().ok_or_else(|| {
+                AppError::Conflict("this appeal was not returned by a department".into())
+            })?;
+            let target = Target {
+                lead: &department,
+                co: &[],
+                class: None,
+            };
+            let mut details =
+                dispatch_to(conn, wf, appeal, &target, &Assigner::Person(staff.sub), now)?;
+            details["reason"] = json!(reason);
+            Ok(details)
+        }
+        ActionRequest::Assign { assignee } => {
+            let department = staff.department.clone().unwrap_or_default();
+            let user = crate::db::users::find_by_username(conn, assignee.trim())?
+                .filter(|u| {
+                    u.active
+                        && u.role == "clerk"
+                        && u.department_code.as_deref() == Some(department.as_str())
+                })
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "assignee",
+                        format!("`{assignee}` is not an active clerk of {department}"),
+                    )
+                })?;
+            let live = q::live_assignments(conn, id)?;
+            let own = live
+                .iter()
+                .find(|a| a.department_code == department)
+                .ok_or_else(|| {
+                    AppError::Forbidden("this appeal is not assigned to your department".into())
+                })?;
+            q::set_assignee(conn, own.id, user.id)?;
+            Ok(
+                json!({ "department_code": department, "assignee": user.username, "previous_assignee_id": own.assignee_id }),
+            )
         }
         ActionRequest::Sign => {
             let dept = staff.department.clone().unwrap_or_default();
@@ -476,7 +750,8 @@ fn apply(
         }
         ActionRequest::Return { reason } => {
             let reason = required(reason, "reason", 500)?;
-            q::end_assignments(conn, id, now)?;
+            q::end_assignments(conn, id, now, Some("returned"))?;
+            let department = appeal.lead_department_code.clone().unwrap_or_default();
             diesel::update(row)
                 .set((
                     // in the same statement as the lead goes: the table's CHECK wants a lead
@@ -489,9 +764,12 @@ fn apply(
                     appeals::reply_due_at.eq(None::<DateTime<Utc>>),
                     appeals::signed_at.eq(None::<DateTime<Utc>>),
                     appeals::return_count.eq(appeal.return_count + 1),
+                    appeals::pool_reason.eq("returned"),
+                    appeals::pool_detail.eq(format!("returned by {department}: {reason}")),
+                    appeals::returned_by.eq(&department),
                 ))
                 .execute(conn)?;
-            Ok(json!({ "reason": reason, "department_code": appeal.lead_department_code }))
+            Ok(json!({ "reason": reason, "department_code": department }))
         }
         ActionRequest::Suspend { reason } => {
             let reason = required(reason, "reason", 500)?;
@@ -611,7 +889,7 @@ fn apply(
                 }
                 _ => {}
             }
-            q::end_assignments(conn, id, now)?;
+            q::end_assignments(conn, id, now, Some("merged"))?;
             diesel::update(row)
                 .set((
                     appeals::merged_into.eq(primary.id),
@@ -634,8 +912,30 @@ fn apply(
             visibility,
         } => {
             let content = required(content, "content", 2000)?;
-            let note_id = q::insert_note(conn, id, staff.sub, visibility.as_str(), &content, now)?;
-            Ok(json!({ "note_id": note_id, "visibility": visibility.as_str() }))
+            // A clerk's note is their department's input; a co-handler's first one is its
+            // report to the lead (报到).
+            let department = staff
+                .department
+                .as_deref()
+                .filter(|_| staff.role == crate::domain::enums::Role::Clerk);
+            let note_id = q::insert_note(
+                conn,
+                id,
+                staff.sub,
+                department,
+                visibility.as_str(),
+                &content,
+                now,
+            )?;
+            let mut reported = false;
+            if let Some(dept) = department
+                && appeal.lead_department_code.as_deref() != Some(dept)
+            {
+                reported = q::mark_reported(conn, id, dept, now)? > 0;
+            }
+            Ok(
+                json!({ "note_id": note_id, "visibility": visibility.as_str(), "department_code": department, "co_handler_reported": reported }),
+            )
         }
     }
 }

@@ -23,6 +23,16 @@ pub struct DispatchBody {
     #[serde(default)]
     pub co_department_codes: Vec<String>,
     pub deadline_class: Option<DeadlineClass>,
+    /// why; required when sending the appeal back to the department that returned it
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// assign: give the department's part to one of its clerks (by username)
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignBody {
+    pub assignee: String,
 }
 
 /// return, suspend: why
@@ -98,8 +108,7 @@ fn internal() -> Visibility {
     Visibility::Internal
 }
 
-const ACTIONS: &str =
-    "dispatch, sign, return, suspend, resume, reply, follow-up, reject, merge, supervise, notes";
+const ACTIONS: &str = "dispatch, sign, return, refuse-return, assign, suspend, resume, reply, follow-up, reject, merge, supervise, notes";
 
 fn parse_action(action: &str, body: &[u8]) -> Result<ActionRequest, AppError> {
     // sign and resume need no body; accept an empty one
@@ -115,6 +124,7 @@ fn parse_action(action: &str, body: &[u8]) -> Result<ActionRequest, AppError> {
                     .map(|c| c.trim().to_owned())
                     .collect(),
                 deadline_class: b.deadline_class,
+                note: b.note,
             }
         }
         "sign" => {
@@ -169,6 +179,12 @@ fn parse_action(action: &str, body: &[u8]) -> Result<ActionRequest, AppError> {
                 active: b.active,
             }
         }
+        "refuse-return" => ActionRequest::RefuseReturn {
+            reason: json::parse::<ReasonBody>(body)?.value.reason,
+        },
+        "assign" => ActionRequest::Assign {
+            assignee: json::parse::<AssignBody>(body)?.value.assignee,
+        },
         "notes" => {
             let b: NoteBody = json::parse(body)?.value;
             ActionRequest::Note {
@@ -190,11 +206,13 @@ fn parse_action(action: &str, body: &[u8]) -> Result<ActionRequest, AppError> {
 ///
 /// Bodies: dispatch `DispatchBody`; sign none; return, suspend `ReasonBody`; resume optional
 /// reason; reply `ReplyBody`; follow-up `FollowUpBody`; reject `RejectBody`; merge `MergeBody`;
-/// supervise `SuperviseBody`; notes `NoteBody`.
+/// supervise `SuperviseBody`; notes `NoteBody`; refuse-return (驳回退单, dispatcher: back to the
+/// department that returned it) `ReasonBody`; assign (a clerk gives the department's part to a
+/// colleague) `AssignBody`.
 #[utoipa::path(post, path = "/api/v1/appeals/{id}/{action}", tag = "appeals",
     params(
         ("id" = Uuid, Path, description = "appeal id"),
-        ("action" = String, Path, description = "dispatch | sign | return | suspend | resume | reply | follow-up | reject | merge | supervise | notes"),
+        ("action" = String, Path, description = "dispatch | sign | return | refuse-return | assign | suspend | resume | reply | follow-up | reject | merge | supervise | notes"),
         ("If-Match" = Option<i32>, Header, description = "the version you acted on")),
     request_body(content = Object, description = "depends on the action; see the *Body schemas"),
     responses(

@@ -274,7 +274,29 @@ fn view_with(
 ) -> Result<StaffAppeal, AppError> {
     let contact = lifecycle::contact_view(&actor_of(staff), &facts, appeal.confidential);
     let id = appeal.id;
+    let live = q::live_assignments(conn, id)?;
+    let ids: Vec<Uuid> = live.iter().filter_map(|a| a.assignee_id).collect();
+    let names = crate::db::users::usernames(conn, &ids)?;
+    let assignments = live
+        .into_iter()
+        .map(|a| views::AssignmentView {
+            assignee: a.assignee_id.and_then(|u| {
+                names
+                    .iter()
+                    .find(|(id, _)| *id == u)
+                    .map(|(_, n)| n.clone())
+            }),
+            department_code: a.department_code,
+            role: a.role,
+            assigned_at: a.assigned_at,
+            rule_id: a.rule_id,
+            rule_version: a.rule_version,
+            signed_at: a.signed_at,
+            reported_at: a.reported_at,
+        })
+        .collect();
     Ok(StaffParts {
+        assignments,
         replies: q::replies_of(conn, id)?,
         notes: q::notes_of(conn, id, false)?,
         follow_ups: q::follow_ups_of(conn, id)?,

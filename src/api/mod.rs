@@ -9,6 +9,8 @@ pub mod json;
 pub mod lists;
 pub mod openapi;
 pub mod reference;
+pub mod routing;
+pub mod staffing;
 pub mod views;
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -34,7 +36,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(lists::pool)
             .service(reference::categories)
             .service(reference::divisions)
-            .service(reference::departments),
+            .service(reference::departments)
+            // reorder before {id}/{switch}
+            .service(routing::reorder)
+            .service(routing::list)
+            .service(routing::create)
+            .service(routing::history)
+            .service(routing::update)
+            .service(routing::switch)
+            .service(routing::explain)
+            .service(routing::test_draft)
+            .service(staffing::auto_assign)
+            .service(staffing::absence),
     )
     .service(health::healthz)
     .service(health::readyz);

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{actions, appeals, auth, health, lists, reference, views};
+use super::{actions, appeals, auth, health, lists, reference, routing, staffing, views};
 use crate::domain::enums;
 use crate::domain::intake::IntakeRequest;
 use crate::error::{ErrorBody, ErrorDetail};
@@ -22,6 +22,16 @@ use crate::error::{ErrorBody, ErrorDetail};
         reference::categories,
         reference::divisions,
         reference::departments,
+        routing::list,
+        routing::create,
+        routing::history,
+        routing::update,
+        routing::switch,
+        routing::reorder,
+        routing::explain,
+        routing::test_draft,
+        staffing::auto_assign,
+        staffing::absence,
         health::healthz,
         health::readyz,
     ),
@@ -29,7 +39,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         IntakeRequest, ErrorBody, ErrorDetail,
         views::Filed, views::StaffAppeal, views::AppellantAppeal, views::AppealSummary, views::EventView,
         actions::DispatchBody, actions::ReasonBody, actions::OptionalReasonBody, actions::RejectBody, actions::ReplyBody,
-        actions::FollowUpBody, actions::MergeBody, actions::SuperviseBody, actions::NoteBody,
+        actions::AssignBody, actions::FollowUpBody, actions::MergeBody, actions::SuperviseBody, actions::NoteBody,
         enums::AppellantKind, enums::AppealKind, enums::Channel, enums::Status, enums::Role,
         enums::DeadlineClass, enums::Satisfaction, enums::Disposition, enums::Visibility,
     )),
@@ -37,6 +47,8 @@ use crate::error::{ErrorBody, ErrorDetail};
     tags(
         (name = "appeals", description = "intake, the appellant's view, staff actions, the audit trail"),
         (name = "work lists", description = "queue and pool"),
+        (name = "routing", description = "rule tables (派单目录), explain, draft tests"),
+        (name = "staffing", description = "auto-assignment and absence inside departments"),
         (name = "reference", description = "public reference data for the intake form"),
         (name = "auth", description = "staff login"),
         (name = "operations", description = "health"),

@@ -37,6 +37,15 @@ pub struct StaffAppeal {
     pub confidential: bool,
     pub lead_department_code: Option<String>,
     pub co_department_codes: Vec<String>,
+    /// who handles it now: the lead and each co-handler, with signing, reporting and assignee
+    pub assignments: Vec<AssignmentView>,
+    /// normal or urgent
+    pub urgency: String,
+    /// in the pool: why (no_rule, held_by_rule, returned) and the details
+    pub pool_reason: Option<String>,
+    pub pool_detail: Option<String>,
+    /// the department that last returned it
+    pub returned_by: Option<String>,
     pub deadline_class: Option<String>,
     pub dispatched_at: Option<DateTime<Utc>>,
     pub sign_due_at: Option<DateTime<Utc>>,
@@ -57,6 +66,23 @@ pub struct StaffAppeal {
     pub replies: Vec<ReplyView>,
     pub notes: Vec<NoteView>,
     pub follow_ups: Vec<FollowUpView>,
+}
+
+/// One department's part of an appeal (主办 lead or 协办 co-handler).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssignmentView {
+    pub department_code: String,
+    /// lead or co
+    pub role: String,
+    pub assigned_at: DateTime<Utc>,
+    /// the routing rule that assigned it, if a rule did
+    pub rule_id: Option<i64>,
+    pub rule_version: Option<i32>,
+    pub signed_at: Option<DateTime<Utc>>,
+    /// a co-handler's first note to the lead (报到)
+    pub reported_at: Option<DateTime<Utc>>,
+    /// the clerk who has it, within the department
+    pub assignee: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -91,6 +117,7 @@ pub struct FollowUpView {
 pub struct StaffParts {
     pub appeal: Appeal,
     pub co_department_codes: Vec<String>,
+    pub assignments: Vec<AssignmentView>,
     pub contact: ContactView,
     pub replies: Vec<Reply>,
     pub notes: Vec<Note>,
@@ -142,6 +169,11 @@ impl From<StaffParts> for StaffAppeal {
             confidential: a.confidential,
             lead_department_code: a.lead_department_code,
             co_department_codes: p.co_department_codes,
+            assignments: p.assignments,
+            urgency: a.urgency,
+            pool_reason: a.pool_reason,
+            pool_detail: a.pool_detail,
+            returned_by: a.returned_by,
             deadline_class: a.deadline_class,
             dispatched_at: a.dispatched_at,
             sign_due_at: a.sign_due_at,
@@ -217,7 +249,12 @@ pub struct AppealSummary {
     pub reply_due_at: Option<DateTime<Utc>>,
     pub supervised: bool,
     pub confidential: bool,
+    pub urgency: String,
     pub return_count: i32,
+    /// in the pool: why it is there (no_rule, held_by_rule, returned) and the details
+    pub pool_reason: Option<String>,
+    pub pool_detail: Option<String>,
+    pub returned_by: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -239,7 +276,11 @@ impl AppealSummary {
             reply_due_at: a.reply_due_at,
             supervised: a.supervised,
             confidential: a.confidential,
+            urgency: a.urgency,
             return_count: a.return_count,
+            pool_reason: a.pool_reason,
+            pool_detail: a.pool_detail,
+            returned_by: a.returned_by,
             created_at: a.created_at,
         }
     }

@@ -101,3 +101,9 @@ role_guard!(
     [Role::Dispatcher, Role::Supervisor, Role::Admin],
     "only hotline-centre staff (dispatcher, supervisor, admin) may see the pool"
 );
+role_guard!(
+    /// An administrator: keeps departments, rules, calendars and users.
+    AdminStaff,
+    [Role::Admin],
+    "only administrators may do this"
+);

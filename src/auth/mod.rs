@@ -5,5 +5,5 @@ pub mod extract;
 pub mod jwt;
 pub mod password;
 
-pub use extract::{CentreStaff, ClerkStaff, Staff};
+pub use extract::{AdminStaff, CentreStaff, ClerkStaff, Staff};
 pub use jwt::{Claims, JwtKeys};

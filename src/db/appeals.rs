@@ -59,17 +59,47 @@ pub fn insert_assignment(conn: &mut PgConnection, new: &NewAssignment<'_>) -> Qu
         .execute(conn)
 }
 
+/// Ends every live assignment of the appeal (`reason`: returned, merged).
 pub fn end_assignments(
     conn: &mut PgConnection,
     appeal_id: Uuid,
     at: DateTime<Utc>,
+    reason: Option<&str>,
 ) -> QueryResult<usize> {
     diesel::update(
         assignments::table
             .filter(assignments::appeal_id.eq(appeal_id))
             .filter(assignments::ended_at.is_null()),
     )
-    .set(assignments::ended_at.eq(at))
+    .set((
+        assignments::ended_at.eq(at),
+        assignments::end_reason.eq(reason),
+    ))
+    .execute(conn)
+}
+
+pub fn set_assignee(conn: &mut PgConnection, assignment_id: i64, user: Uuid) -> QueryResult<usize> {
+    diesel::update(assignments::table.find(assignment_id))
+        .set(assignments::assignee_id.eq(user))
+        .execute(conn)
+}
+
+/// Marks a co-handler's part as reported, the first time; returns rows changed.
+pub fn mark_reported(
+    conn: &mut PgConnection,
+    appeal_id: Uuid,
+    department: &str,
+    at: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(
+        assignments::table
+            .filter(assignments::appeal_id.eq(appeal_id))
+            .filter(assignments::department_code.eq(department))
+            .filter(assignments::role.eq("co"))
+            .filter(assignments::ended_at.is_null())
+            .filter(assignments::reported_at.is_null()),
+    )
+    .set(assignments::reported_at.eq(at))
     .execute(conn)
 }
 
@@ -104,10 +134,12 @@ pub fn insert_reply(
         .get_result(conn)
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn insert_note(
     conn: &mut PgConnection,
     appeal_id: Uuid,
     author_id: Uuid,
+    department_code: Option<&str>,
     visibility: &str,
     content: &str,
     at: DateTime<Utc>,
@@ -116,6 +148,7 @@ pub fn insert_note(
         .values((
             notes::appeal_id.eq(appeal_id),
             notes::author_id.eq(author_id),
+            notes::department_code.eq(department_code),
             notes::visibility.eq(visibility),
             notes::content.eq(content),
             notes::created_at.eq(at),
@@ -260,4 +293,13 @@ pub fn insert_idempotency(
             idempotency_keys::created_at.eq(at),
         ))
         .execute(conn)
+}
+
+/// The most recent appeals, newest first.
+pub fn latest(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<Appeal>> {
+    appeals::table
+        .order(appeals::created_at.desc())
+        .limit(limit)
+        .select(Appeal::as_select())
+        .load(conn)
 }

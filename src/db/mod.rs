@@ -5,6 +5,7 @@ pub mod appeals;
 pub mod audit;
 pub mod models;
 pub mod reference;
+pub mod routing;
 pub mod schema;
 pub mod users;
 

@@ -46,6 +46,10 @@ pub struct Appeal {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub urgency: String,
+    pub pool_reason: Option<String>,
+    pub pool_detail: Option<String>,
+    pub returned_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -71,6 +75,7 @@ pub struct NewAppeal<'a> {
     pub credit_code: Option<&'a str>,
     pub confidential: bool,
     pub status: &'a str,
+    pub urgency: &'a str,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -89,6 +94,9 @@ pub struct Assignment {
     pub signed_at: Option<DateTime<Utc>>,
     pub signed_by: Option<Uuid>,
     pub ended_at: Option<DateTime<Utc>>,
+    pub assignee_id: Option<Uuid>,
+    pub reported_at: Option<DateTime<Utc>>,
+    pub end_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -101,6 +109,7 @@ pub struct NewAssignment<'a> {
     pub rule_id: Option<i64>,
     pub rule_version: Option<i32>,
     pub assigned_at: DateTime<Utc>,
+    pub assignee_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -156,6 +165,7 @@ pub struct Note {
     pub visibility: String,
     pub content: String,
     pub created_at: DateTime<Utc>,
+    pub department_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -183,6 +193,7 @@ pub struct User {
     pub department_code: Option<String>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    pub absent: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -195,6 +206,7 @@ pub struct Department {
     pub email: Option<String>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    pub auto_assign: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -213,4 +225,21 @@ pub struct Category {
     pub name: String,
     pub parent_code: Option<String>,
     pub active: bool,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = routing_rules, check_for_backend(diesel::pg::Pg))]
+pub struct RoutingRuleRow {
+    pub id: i64,
+    pub version: i32,
+    pub name: String,
+    pub priority: i32,
+    pub enabled: bool,
+    pub continue_matching: bool,
+    pub conditions: serde_json::Value,
+    pub action: serde_json::Value,
+    pub is_current: bool,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub note: Option<String>,
 }

@@ -58,6 +58,14 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        #[max_length = 8]
+        urgency -> Varchar,
+        #[max_length = 16]
+        pool_reason -> Nullable<Varchar>,
+        #[max_length = 600]
+        pool_detail -> Nullable<Varchar>,
+        #[max_length = 32]
+        returned_by -> Nullable<Varchar>,
     }
 }
 
@@ -76,6 +84,10 @@ diesel::table! {
         signed_at -> Nullable<Timestamptz>,
         signed_by -> Nullable<Uuid>,
         ended_at -> Nullable<Timestamptz>,
+        assignee_id -> Nullable<Uuid>,
+        reported_at -> Nullable<Timestamptz>,
+        #[max_length = 12]
+        end_reason -> Nullable<Varchar>,
     }
 }
 
@@ -128,6 +140,7 @@ diesel::table! {
         email -> Nullable<Varchar>,
         active -> Bool,
         created_at -> Timestamptz,
+        auto_assign -> Bool,
     }
 }
 
@@ -181,6 +194,8 @@ diesel::table! {
         #[max_length = 2000]
         content -> Varchar,
         created_at -> Timestamptz,
+        #[max_length = 32]
+        department_code -> Nullable<Varchar>,
     }
 }
 
@@ -198,6 +213,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    routing_rules (id, version) {
+        id -> Int8,
+        version -> Int4,
+        #[max_length = 100]
+        name -> Varchar,
+        priority -> Int4,
+        enabled -> Bool,
+        continue_matching -> Bool,
+        conditions -> Jsonb,
+        action -> Jsonb,
+        is_current -> Bool,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        #[max_length = 500]
+        note -> Nullable<Varchar>,
+    }
+}
+
+diesel::table! {
+    routing_state (singleton) {
+        singleton -> Bool,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         #[max_length = 64]
@@ -211,11 +252,11 @@ diesel::table! {
         department_code -> Nullable<Varchar>,
         active -> Bool,
         created_at -> Timestamptz,
+        absent -> Bool,
     }
 }
 
 diesel::joinable!(appeals -> categories (category_code));
-diesel::joinable!(appeals -> departments (lead_department_code));
 diesel::joinable!(appeals -> divisions (division_code));
 diesel::joinable!(assignments -> appeals (appeal_id));
 diesel::joinable!(assignments -> departments (department_code));
@@ -226,10 +267,12 @@ diesel::joinable!(follow_ups -> appeals (appeal_id));
 diesel::joinable!(follow_ups -> users (recorded_by));
 diesel::joinable!(idempotency_keys -> appeals (appeal_id));
 diesel::joinable!(notes -> appeals (appeal_id));
+diesel::joinable!(notes -> departments (department_code));
 diesel::joinable!(notes -> users (author_id));
 diesel::joinable!(replies -> appeals (appeal_id));
 diesel::joinable!(replies -> departments (department_code));
 diesel::joinable!(replies -> users (author_id));
+diesel::joinable!(routing_rules -> users (created_by));
 diesel::joinable!(users -> departments (department_code));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -243,5 +286,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     notes,
     replies,
+    routing_rules,
+    routing_state,
     users,
 );

@@ -181,6 +181,8 @@ string_enum! {
     pub enum DepartmentKind {
         HotlineCentre = "hotline_centre",
         CityBureau = "city_bureau",
+        /// a district's own bureau, e.g. 铁东区城市管理局
+        DistrictBureau = "district_bureau",
         DistrictGovernment = "district_government",
         StreetOffice = "street_office",
         Utility = "utility",

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::credit_code::CreditCode;
-use super::enums::{AppealKind, AppellantKind, Channel};
+use super::enums::{AppealKind, AppellantKind, Channel, Urgency};
 
 /// The intake body of `POST /api/v1/appeals` (field names fixed by DESIGN.md §3).
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
@@ -46,6 +46,9 @@ pub struct IntakeRequest {
     /// 保密: hide the appellant from the handling departments
     #[serde(default)]
     pub confidential: bool,
+    /// normal (default) or urgent — hotline operators mark risks to life or property
+    #[serde(default)]
+    pub urgency: Option<Urgency>,
 }
 
 /// A checked intake, trimmed and normalised, ready to store.
@@ -66,6 +69,7 @@ pub struct ValidIntake {
     pub enterprise_name: Option<String>,
     pub credit_code: Option<CreditCode>,
     pub confidential: bool,
+    pub urgency: Urgency,
 }
 
 /// One field that failed, with a message a person can act on.
@@ -244,6 +248,7 @@ impl IntakeRequest {
             enterprise_name,
             credit_code,
             confidential: self.confidential,
+            urgency: self.urgency.unwrap_or(Urgency::Normal),
         })
     }
 }

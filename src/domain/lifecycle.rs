@@ -41,6 +41,10 @@ pub enum Action {
     Supervise,
     /// 备注
     Note,
+    /// 驳回退单: the dispatcher refuses a department's return and sends the appeal back to it
+    RefuseReturn,
+    /// a clerk (re)assigns the department's part to one of its clerks
+    Assign,
 }
 
 impl Action {
@@ -58,6 +62,8 @@ impl Action {
             Action::Merge => "merge",
             Action::Supervise => "supervise",
             Action::Note => "note",
+            Action::RefuseReturn => "refuse_return",
+            Action::Assign => "assign",
         }
     }
 }
@@ -79,6 +85,8 @@ pub struct Facts {
     pub dispatched_at: Option<DateTime<Utc>>,
     /// whether the acting department's own assignment is already signed
     pub own_part_signed: bool,
+    /// a department returned it and it has not been dispatched since
+    pub was_returned: bool,
 }
 
 /// How the actor stands towards the appeal.
@@ -265,17 +273,32 @@ pub fn plan(
             "a rejected or merged appeal cannot be supervised",
         ),
         Action::Note => stay(true, ""),
+        Action::RefuseReturn => {
+            if from == Status::Submitted && !facts.was_returned {
+                return Err(Refusal::Conflict(
+                    "this appeal was not returned by a department; dispatch it instead".into(),
+                ));
+            }
+            moving(&[Status::Submitted], Status::Dispatched)
+        }
+        Action::Assign => stay(
+            matches!(
+                from,
+                Status::Dispatched | Status::InProgress | Status::Suspended
+            ),
+            "only an appeal the department is still working on can be assigned to a clerk",
+        ),
     }
 }
 
 fn authorize(action: Action, role: Role, standing: Standing) -> Result<(), Refusal> {
     let lead_clerk = "only a clerk of the appeal's lead department may do this";
     let allowed = match action {
-        Action::Dispatch | Action::Reject | Action::Merge => {
+        Action::Dispatch | Action::Reject | Action::Merge | Action::RefuseReturn => {
             role_is(role, &[Role::Dispatcher], "only a dispatcher may do this")?;
             return Ok(());
         }
-        Action::Sign => {
+        Action::Sign | Action::Assign => {
             role == Role::Clerk && matches!(standing, Standing::Lead | Standing::CoHandler)
         }
         Action::Return | Action::Suspend | Action::Resume | Action::Reply => {
@@ -305,7 +328,7 @@ fn authorize(action: Action, role: Role, standing: Standing) -> Result<(), Refus
         Err(Refusal::Forbidden(format!(
             "{lead_clerk}; you are a {role}"
         )))
-    } else if action == Action::Sign || action == Action::Note {
+    } else if matches!(action, Action::Sign | Action::Note | Action::Assign) {
         Err(Refusal::Forbidden(
             "this appeal is not assigned to your department".into(),
         ))
@@ -344,6 +367,7 @@ mod tests {
             co_departments: vec!["water".into()],
             dispatched_at: Some(Utc::now()),
             own_part_signed: false,
+            was_returned: false,
         }
     }
 
@@ -411,6 +435,15 @@ mod tests {
                 vec![(Resolved, Resolved)],
             ),
             (Action::Reject, &dispatcher, vec![(Submitted, Rejected)]),
+            (
+                Action::Assign,
+                &lead,
+                vec![
+                    (Dispatched, Dispatched),
+                    (InProgress, InProgress),
+                    (Suspended, Suspended),
+                ],
+            ),
             (
                 Action::Merge,
                 &dispatcher,
@@ -500,6 +533,25 @@ mod tests {
         assert!(matches!(late, Err(Refusal::Conflict(m)) if m.contains("window")));
         f.dispatched_at = Some(Utc::now() - Duration::hours(2));
         assert!(plan(Action::Return, &clerk("heating"), &f, &policy(), Utc::now()).is_ok());
+    }
+
+    #[test]
+    fn only_a_returned_appeal_can_have_its_return_refused() {
+        let dispatcher = staff(Role::Dispatcher);
+        let mut f = facts(Submitted);
+        let p = plan(Action::RefuseReturn, &dispatcher, &f, &policy(), Utc::now());
+        assert!(matches!(p, Err(Refusal::Conflict(m)) if m.contains("not returned")));
+        f.was_returned = true;
+        let p = plan(Action::RefuseReturn, &dispatcher, &f, &policy(), Utc::now());
+        assert_eq!(p.map(|p| p.to), Ok(Dispatched));
+        let p = plan(
+            Action::RefuseReturn,
+            &clerk("heating"),
+            &f,
+            &policy(),
+            Utc::now(),
+        );
+        assert!(matches!(p, Err(Refusal::Forbidden(_))));
     }
 
     #[test]

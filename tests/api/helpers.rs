@@ -232,6 +232,20 @@ impl Reply {
 }
 
 impl TestApp {
+    /// A second server on the same database (another instance behind the load balancer).
+    pub fn second_instance(&self) -> String {
+        let pool = db::build_pool(&self.db_url, 2, Duration::from_secs(5)).expect("pool");
+        let app = Application::build(&self.settings, pool).expect("build second instance");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        actix_web::rt::spawn(app.run_until_stopped());
+        address
+    }
+
+    /// Loads the demo routing rules into this test's database.
+    pub fn load_demo_rules(&self) -> usize {
+        minxin::seed::load_demo_rules(&mut self.conn()).expect("demo rules")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

@@ -12,3 +12,4 @@ mod intake;
 mod lifecycle;
 mod lists;
 mod privacy;
+mod routing;

@@ -1,0 +1,49 @@
+//! Auto-assignment inside a department (optional per department): the active, present clerk
+//! with the fewest open appeals takes the new one; ties go by username so the order is stable.
+
+use diesel::prelude::*;
+use diesel::sql_types::{Text, Uuid as SqlUuid};
+use uuid::Uuid;
+
+use crate::db::schema::departments;
+use crate::error::AppError;
+
+#[derive(QueryableByName)]
+struct Candidate {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = Text)]
+    username: String,
+}
+
+/// The clerk to give a new appeal of `department`, or None when the department does not
+/// auto-assign or has no clerk present. Locks the department row, so concurrent dispatches to one
+/// department count each other's assignments.
+pub fn least_loaded_clerk(
+    conn: &mut PgConnection,
+    department: &str,
+) -> Result<Option<(Uuid, String)>, AppError> {
+    let auto: Option<bool> = departments::table
+        .find(department)
+        .select(departments::auto_assign)
+        .for_update()
+        .first(conn)
+        .optional()?;
+    if auto != Some(true) {
+        return Ok(None);
+    }
+    let pick: Option<Candidate> = diesel::sql_query(
+        "SELECT u.id, u.username::text AS username \
+         FROM users u \
+         LEFT JOIN assignments a ON a.assignee_id = u.id AND a.ended_at IS NULL \
+         LEFT JOIN appeals p ON p.id = a.appeal_id AND p.status IN ('dispatched', 'in_progress', 'suspended') \
+         WHERE u.department_code = $1 AND u.role = 'clerk' AND u.active AND NOT u.absent \
+         GROUP BY u.id, u.username \
+         ORDER BY count(p.id), u.username \
+         LIMIT 1",
+    )
+    .bind::<Text, _>(department)
+    .get_result(conn)
+    .optional()?;
+    Ok(pick.map(|c| (c.id, c.username)))
+}
