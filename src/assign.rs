@@ -17,8 +17,8 @@ struct Candidate {
 }
 
 /// The clerk to give a new appeal of `department`, or None when the department does not
-/// auto-assign or has no clerk present. Locks the department row, so concurrent dispatches to one
-/// department count each other's assignments.
+/// auto-assign or has no clerk present. For auto-assigning departments it locks the department
+/// row, so concurrent dispatches to one department count each other's assignments.
 pub fn least_loaded_clerk(
     conn: &mut PgConnection,
     department: &str,
@@ -26,12 +26,17 @@ pub fn least_loaded_clerk(
     let auto: Option<bool> = departments::table
         .find(department)
         .select(departments::auto_assign)
-        .for_update()
         .first(conn)
         .optional()?;
     if auto != Some(true) {
         return Ok(None);
     }
+    // Only auto-assigning departments take the lock, so other dispatches never queue here.
+    departments::table
+        .find(department)
+        .select(departments::code)
+        .for_update()
+        .first::<String>(conn)?;
     let pick: Option<Candidate> = diesel::sql_query(
         "SELECT u.id, u.username::text AS username \
          FROM users u \
