@@ -775,13 +775,6 @@ mod tests {
     #[test]
     fn departments_are_valid() {
         let levels = division_levels();
-        let kinds = [
-            HOTLINE_CENTRE,
-            CITY_BUREAU,
-            DISTRICT_GOVERNMENT,
-            STREET_OFFICE,
-            UTILITY,
-        ];
         for &(code, name, kind, division, email) in DEPARTMENTS {
             assert!(
                 (2..=32).contains(&code.len())
@@ -794,7 +787,10 @@ mod tests {
                 !name.is_empty() && name.chars().count() <= 100,
                 "bad name for {code}"
             );
-            assert!(kinds.contains(&kind), "bad kind {kind} for {code}");
+            assert!(
+                kind.parse::<crate::domain::enums::DepartmentKind>().is_ok(),
+                "bad kind {kind} for {code}"
+            );
             let level = levels.get(division).copied();
             assert!(level.is_some(), "{code}: division {division} missing");
             assert!(
@@ -810,10 +806,34 @@ mod tests {
                     assert_eq!(level, Some(2), "{code} is not at a district");
                     assert_eq!(code, format!("gov-{division}"), "district government code");
                 }
+                DISTRICT_BUREAU => assert_eq!(level, Some(2), "{code} is not at a district"),
                 _ => assert_eq!(division, CITY, "{code} should cover the whole city"),
             }
         }
         assert!(department_codes().contains("hotline"));
+    }
+
+    #[test]
+    fn demo_rules_are_valid_rules() {
+        use crate::domain::routing::{Conditions, RuleAction, check_rule};
+        let departments = department_codes();
+        for (_, name, continue_matching, conditions, action, _) in demo_rules() {
+            let conditions: Conditions = serde_json::from_value(conditions).expect(name);
+            let action: RuleAction = serde_json::from_value(action).expect(name);
+            assert!(
+                check_rule(&conditions, &action, continue_matching).is_ok(),
+                "{name}"
+            );
+            if let Some(crate::domain::routing::LeadTarget::Department { code }) = &action.lead {
+                assert!(departments.contains(code.as_str()), "{name}: {code}");
+            }
+            for prefix in &conditions.category_prefixes {
+                assert!(
+                    CATEGORIES.iter().any(|c| c.0.starts_with(prefix.as_str())),
+                    "{name}: {prefix}"
+                );
+            }
+        }
     }
 
     #[test]
