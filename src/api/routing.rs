@@ -209,18 +209,16 @@ pub async fn history(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_rule_id(&id)?;
-    let mut versions = db::run(&state.pool, move |conn| Ok(store::versions_of(conn, id)?)).await?;
-    let position = versions
+    // newest first
+    let versions = db::run(&state.pool, move |conn| Ok(store::versions_of(conn, id)?)).await?;
+    let current = versions
         .iter()
-        .position(|v| v.is_current)
+        .find(|v| v.is_current)
+        .cloned()
         .ok_or_else(|| AppError::NotFound(format!("no routing rule {id}")))?;
-    let current = versions.remove(position);
-    let mut all: Vec<RuleView> = vec![RuleView::from(current.clone())];
-    all.extend(versions.into_iter().map(RuleView::from));
-    all.sort_by(|a, b| b.version.cmp(&a.version));
     Ok(HttpResponse::Ok().json(RuleHistory {
         current: current.into(),
-        versions: all,
+        versions: versions.into_iter().map(RuleView::from).collect(),
     }))
 }
 

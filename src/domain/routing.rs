@@ -4,19 +4,26 @@
 //! one appeal ([`Sample`]) the first enabled rule whose conditions all hold decides the lead
 //! department; a rule with `continue_matching` only contributes co-handlers, a deadline class and
 //! an urgency and lets later rules decide. A rule whose lead is "the office of the appeal's
-//! division" (直派街乡) and finds no office does not decide: matching goes on.
+//! division" (直派街乡) and finds no office does not apply at all, not even its contributions:
+//! matching goes on. Conditions look at the appeal as filed: an urgency set by an earlier rule
+//! does not change what a later rule's `urgencies` condition sees.
 //!
 //! [`CompiledRules::decide`] is the fast path: the table is compiled once into bitsets indexed by
-//! rule position (one per prefix, enum value and keyword) and one Aho-Corasick automaton over every
-//! keyword, so a decision ANDs a dozen bitsets and checks dates only on the surviving rules.
-//! [`CompiledRules::explain`] walks the rules one by one and says why each did or did not match;
-//! it is the slow, obviously-correct twin, and `decide(s) == explain(s).decision` always.
+//! rule position (per prefix, per enum value, per keyword) and one Aho-Corasick automaton over
+//! every keyword, so a decision runs the automaton over the title and the content, ANDs a dozen
+//! bitsets, and checks dates only on the surviving rules, in order, until one decides.
+//! [`CompiledRules::explain`] walks the rules one by one and says why each did or did not apply;
+//! it is the slow, plainly written twin, and `decide(s) == explain(s).decision` always (the
+//! tests check this on thousands of random tables). docs/PERFORMANCE.md has the measurements.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::dfa::DFA;
+use aho_corasick::nfa::contiguous::NFA;
+use aho_corasick::{Anchored, MatchKind, StartKind};
 use chrono::{Datelike, NaiveDate};
 use fixedbitset::FixedBitSet;
 use serde::{Deserialize, Serialize};
@@ -188,6 +195,11 @@ pub struct RuleAction {
     /// co-handlers (协办)
     #[serde(default)]
     pub co_departments: Vec<String>,
+    /// also the office of the appeal's division at this level (2 or 3, falling back upward as a
+    /// division-office lead does) as a co-handler, when there is one; the street office
+    /// co-handling unpaid-wage cases, say. Finding none does not stop the rule applying.
+    #[serde(default)]
+    pub co_division_office_level: Option<u8>,
     #[serde(default)]
     pub deadline_class: Option<DeadlineClass>,
     #[serde(default)]
@@ -340,12 +352,12 @@ pub struct RuleProblem {
 // ---------------------------------------------------------------------------------------------
 
 const WORD_BITS: usize = usize::BITS as usize;
-/// Scratch words kept on the stack; tables needing more (about 3,000 rules and up) take one Vec.
+/// Scratch words kept on the stack; bigger tables (about 4,000 rules and up) take one Vec.
 const STACK_WORDS: usize = 128;
 
 /// A rule table prepared for fast matching. Build it once per table version and share it
 /// (it is immutable, `Send` and `Sync`).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CompiledRules {
     /// sorted by (priority, id); bit `i` of every set below means `rules[i]`
     rules: Vec<Rule>,
@@ -359,6 +371,17 @@ pub struct CompiledRules {
     urgencies: Vec<FixedBitSet>,
     keywords: KeywordIndex,
     tree: DivisionTree,
+}
+
+impl fmt::Debug for CompiledRules {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CompiledRules")
+            .field("rules", &self.rules.len())
+            .field("keywords", &self.keywords.patterns.len())
+            .field("scanner", &self.keywords.scanner)
+            .field("divisions", &self.tree.nodes.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl CompiledRules {
@@ -443,13 +466,13 @@ impl CompiledRules {
                     continue;
                 }
                 if rule.continue_matching {
-                    contribute(&mut decision, rule);
+                    contribute(&mut decision, rule, self.co_office(rule, s.division_code));
                     continue;
                 }
                 match self.lead_of(rule, s.division_code) {
                     Lead::NoOffice => continue,
                     lead => {
-                        contribute(&mut decision, rule);
+                        contribute(&mut decision, rule, self.co_office(rule, s.division_code));
                         decision.lead_department = lead.department().map(str::to_owned);
                         decision.deciding_rule = Some(RuleRef::of(rule));
                         break 'walk;
@@ -534,9 +557,10 @@ impl CompiledRules {
                 trace.push(step(TraceOutcome::Failed, Some(condition), detail));
                 continue;
             }
+            let co_office = self.co_office(rule, s.division_code);
             if rule.continue_matching {
-                contribute(&mut decision, rule);
-                let detail = match contribution_summary(&rule.action) {
+                contribute(&mut decision, rule, co_office);
+                let detail = match contribution_summary(&rule.action, co_office) {
                     Some(summary) => format!(
                         "all conditions hold; the rule adds {summary} and matching continues"
                     ),
@@ -570,10 +594,10 @@ impl CompiledRules {
                 trace.push(step(TraceOutcome::NoOffice, None, detail));
                 continue;
             }
-            contribute(&mut decision, rule);
+            contribute(&mut decision, rule, co_office);
             decision.lead_department = lead.department().map(str::to_owned);
             decision.deciding_rule = Some(RuleRef::of(rule));
-            let extra = contribution_summary(&rule.action)
+            let extra = contribution_summary(&rule.action, co_office)
                 .map(|summary| format!(", and the rule adds {summary}"))
                 .unwrap_or_default();
             let detail = match lead {
@@ -605,6 +629,14 @@ impl CompiledRules {
         }
         finish(&mut decision);
         Explanation { decision, trace }
+    }
+
+    /// The co-handling division office a rule asks for, if one is found.
+    fn co_office(&self, rule: &Rule, division_code: &str) -> Option<&str> {
+        let level = rule.action.co_division_office_level?;
+        self.tree
+            .resolve(division_code, level)
+            .map(|office| office.department)
     }
 
     fn lead_of<'a>(&'a self, rule: &'a Rule, division_code: &str) -> Lead<'a> {
@@ -647,11 +679,18 @@ impl<'a> Lead<'a> {
     }
 }
 
-/// Applies a matching rule's co-handlers, deadline class and urgency.
-fn contribute(decision: &mut Decision, rule: &Rule) {
-    for code in &rule.action.co_departments {
-        if !decision.co_departments.contains(code) {
-            decision.co_departments.push(code.clone());
+/// Applies a matching rule's co-handlers (its fixed ones, then the division office found for
+/// it), deadline class and urgency.
+fn contribute(decision: &mut Decision, rule: &Rule, co_office: Option<&str>) {
+    for code in rule
+        .action
+        .co_departments
+        .iter()
+        .map(String::as_str)
+        .chain(co_office)
+    {
+        if !decision.co_departments.iter().any(|c| c == code) {
+            decision.co_departments.push(code.to_owned());
         }
     }
     if decision.deadline_class.is_none() {
@@ -836,10 +875,16 @@ fn first_failure(
 }
 
 /// "co-departments A, B, deadline class urgent and urgency urgent"
-fn contribution_summary(action: &RuleAction) -> Option<String> {
+fn contribution_summary(action: &RuleAction, co_office: Option<&str>) -> Option<String> {
     let mut parts = Vec::new();
     if !action.co_departments.is_empty() {
         parts.push(format!("co-departments {}", list(&action.co_departments)));
+    }
+    if let Some(level) = action.co_division_office_level {
+        parts.push(match co_office {
+            Some(office) => format!("the division office {office} as a co-handler"),
+            None => format!("no division office as a co-handler (none serves the appeal's division at level {level} or above)"),
+        });
     }
     if let Some(class) = action.deadline_class {
         parts.push(format!("deadline class {class}"));
@@ -963,8 +1008,7 @@ fn enum_index<T: Copy + PartialEq>(
 struct KeywordIndex {
     /// distinct non-empty keywords, ASCII-lowercased; a pattern id is a position here
     patterns: Vec<String>,
-    /// None when there are no keywords, or (in theory) when the automaton cannot be built
-    automaton: Option<AhoCorasick>,
+    scanner: Scanner,
     /// per pattern: the rules listing it in keywords_any
     any_of: Vec<FixedBitSet>,
     /// per pattern: the rules listing it in keywords_none
@@ -1020,22 +1064,10 @@ impl KeywordIndex {
                 }
             }
         }
-        let automaton = if patterns.is_empty() {
-            None
-        } else {
-            // A DFA is the fastest overlapping searcher; past a few thousand pattern bytes its
-            // tables grow large, so the crate then picks an NFA.
-            let bytes: usize = patterns.iter().map(String::len).sum();
-            AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .ascii_case_insensitive(true)
-                .kind((bytes <= 20_000).then_some(AhoCorasickKind::DFA))
-                .build(&patterns)
-                .ok()
-        };
+        let scanner = Scanner::build(&patterns);
         KeywordIndex {
             patterns,
-            automaton,
+            scanner,
             any_of,
             none_of,
             any_satisfied,
@@ -1050,28 +1082,179 @@ impl KeywordIndex {
 
     /// Sets in `seen` the bit of every pattern occurring in `text`.
     fn find(&self, text: &str, seen: &mut [usize]) {
-        let mut mark = |p: usize| {
-            if let Some(word) = seen.get_mut(p / WORD_BITS) {
-                *word |= 1 << (p % WORD_BITS);
+        match &self.scanner {
+            Scanner::Idle => {}
+            Scanner::Dfa(walk) => scan(walk, text.as_bytes(), seen),
+            Scanner::Nfa(walk) => scan(walk, text.as_bytes(), seen),
+            Scanner::Plain => {
+                let lowered = text.to_ascii_lowercase();
+                for (p, pattern) in self.patterns.iter().enumerate() {
+                    if lowered.contains(pattern.as_str()) {
+                        mark(seen, p);
+                    }
+                }
             }
+        }
+    }
+}
+
+/// Up to this many keyword bytes (some 5,000 Chinese keywords of three characters) the automaton
+/// is a DFA, whose tables take about 280 bytes per keyword byte (0.9 MB for 270 keywords, 12 MB
+/// for 5,000); beyond, a contiguous NFA, a twentieth of the size and half the speed.
+const DFA_MAX_PATTERN_BYTES: usize = 48 * 1024;
+/// Texts this long are walked as four interleaved streams.
+const INTERLEAVE_MIN_BYTES: usize = 256;
+
+/// The keyword automaton.
+#[derive(Clone)]
+enum Scanner {
+    /// no keywords at all
+    Idle,
+    Dfa(Walk<DFA>),
+    Nfa(Walk<NFA>),
+    /// neither automaton could be built (never seen in practice): `str::contains`
+    Plain,
+}
+
+/// An aho-corasick automaton built with standard match semantics, in which every state lists all
+/// the patterns ending there: walking it byte by byte is an overlapping search. We walk it by
+/// hand (see [`scan`]) rather than through the crate's iterator, to run four walks at once.
+#[derive(Clone)]
+struct Walk<A> {
+    automaton: A,
+    start: StateID,
+    /// the longest keyword's length in bytes, less one
+    overlap: usize,
+}
+
+impl Scanner {
+    fn build(patterns: &[String]) -> Scanner {
+        if patterns.is_empty() {
+            return Scanner::Idle;
+        }
+        let bytes: usize = patterns.iter().map(String::len).sum();
+        (bytes <= DFA_MAX_PATTERN_BYTES)
+            .then(|| Scanner::dfa(patterns))
+            .flatten()
+            .or_else(|| Scanner::nfa(patterns))
+            .unwrap_or(Scanner::Plain)
+    }
+
+    fn dfa(patterns: &[String]) -> Option<Scanner> {
+        let automaton = DFA::builder()
+            .match_kind(MatchKind::Standard)
+            .ascii_case_insensitive(true)
+            .start_kind(StartKind::Unanchored)
+            .prefilter(false)
+            .build(patterns)
+            .ok()?;
+        Walk::new(automaton, patterns).map(Scanner::Dfa)
+    }
+
+    fn nfa(patterns: &[String]) -> Option<Scanner> {
+        let automaton = NFA::builder()
+            .match_kind(MatchKind::Standard)
+            .ascii_case_insensitive(true)
+            .prefilter(false)
+            .build(patterns)
+            .ok()?;
+        Walk::new(automaton, patterns).map(Scanner::Nfa)
+    }
+}
+
+impl<A: Automaton> Walk<A> {
+    fn new(automaton: A, patterns: &[String]) -> Option<Walk<A>> {
+        let start = automaton.start_state(Anchored::No).ok()?;
+        let longest = patterns.iter().map(String::len).max()?;
+        Some(Walk {
+            automaton,
+            start,
+            overlap: longest.saturating_sub(1),
+        })
+    }
+}
+
+impl fmt::Debug for Scanner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Scanner::Idle => "Idle",
+            Scanner::Dfa(_) => "Dfa",
+            Scanner::Nfa(_) => "Nfa",
+            Scanner::Plain => "Plain",
+        })
+    }
+}
+
+fn mark(seen: &mut [usize], pattern: usize) {
+    if let Some(word) = seen.get_mut(pattern / WORD_BITS) {
+        *word |= 1 << (pattern % WORD_BITS);
+    }
+}
+
+/// Marks in `seen` every pattern that ends anywhere in `text`.
+///
+/// Each step of a walk waits for the previous step's table load, so one walk runs at about
+/// 2 ns a byte whatever the table's size. A long text is therefore cut into four spans walked in
+/// lockstep, which lets the loads overlap (2.5 times faster on 1.7 kB of Chinese). Each span
+/// starts `overlap` bytes before its share, so a keyword ending in the share lies wholly inside
+/// the span; starting in the middle of a character cannot produce a false match, as every
+/// keyword begins on a character boundary.
+fn scan<A: Automaton>(walk: &Walk<A>, text: &[u8], seen: &mut [usize]) {
+    let (automaton, start, overlap) = (&walk.automaton, walk.start, walk.overlap);
+    let mut tails: [(&[u8], StateID); 4] =
+        [(text, start), (&[], start), (&[], start), (&[], start)];
+    if text.len() >= INTERLEAVE_MIN_BYTES {
+        let share = text.len().div_ceil(4);
+        let span = |k: usize| {
+            let end = ((k + 1) * share).min(text.len());
+            let begin = (k * share).saturating_sub(overlap).min(end);
+            text.get(begin..end).unwrap_or_default()
         };
-        if let Some(automaton) = &self.automaton
-            && let Ok(matches) = automaton.try_find_overlapping_iter(text)
-        {
-            for m in matches {
-                mark(m.pattern().as_usize());
+        let (a, b, c, d) = (span(0), span(1), span(2), span(3));
+        let common = a.len().min(b.len()).min(c.len()).min(d.len());
+        let (mut sa, mut sb, mut sc, mut sd) = (start, start, start, start);
+        for (((&x, &y), &z), &w) in a.iter().zip(b).zip(c).zip(d) {
+            sa = automaton.next_state(Anchored::No, sa, x);
+            sb = automaton.next_state(Anchored::No, sb, y);
+            sc = automaton.next_state(Anchored::No, sc, z);
+            sd = automaton.next_state(Anchored::No, sd, w);
+            if automaton.is_special(sa) {
+                matched(automaton, sa, seen);
             }
-            return;
-        }
-        // Without an automaton (never in practice): the plain way.
-        if self.patterns.is_empty() {
-            return;
-        }
-        let lowered = text.to_ascii_lowercase();
-        for (p, pattern) in self.patterns.iter().enumerate() {
-            if lowered.contains(pattern.as_str()) {
-                mark(p);
+            if automaton.is_special(sb) {
+                matched(automaton, sb, seen);
             }
+            if automaton.is_special(sc) {
+                matched(automaton, sc, seen);
+            }
+            if automaton.is_special(sd) {
+                matched(automaton, sd, seen);
+            }
+        }
+        tails = [
+            (a.get(common..).unwrap_or_default(), sa),
+            (b.get(common..).unwrap_or_default(), sb),
+            (c.get(common..).unwrap_or_default(), sc),
+            (d.get(common..).unwrap_or_default(), sd),
+        ];
+    }
+    for (tail, mut sid) in tails {
+        for &byte in tail {
+            sid = automaton.next_state(Anchored::No, sid, byte);
+            if automaton.is_special(sid) {
+                matched(automaton, sid, seen);
+            }
+        }
+    }
+}
+
+/// The rare path of [`scan`], kept out of line so that the hot loop keeps its four states in
+/// registers (inlined, it made the loop spill them and run 40% slower).
+#[inline(never)]
+fn matched<A: Automaton>(automaton: &A, sid: StateID, seen: &mut [usize]) {
+    if automaton.is_match(sid) {
+        for i in 0..automaton.match_len(sid) {
+            mark(seen, automaton.match_pattern(sid, i).as_usize());
         }
     }
 }
@@ -1354,6 +1537,25 @@ pub fn check_rule(
         }
         _ => {}
     }
+    if let Some(level) = action.co_division_office_level {
+        if !(2..=3).contains(&level) {
+            return problem(
+                "action.co_division_office_level",
+                format!(
+                    "level {level} has no office; use 2 for the district/county government or 3 for the \
+                     street/township office"
+                ),
+            );
+        }
+        if action.lead == Some(LeadTarget::DivisionOffice { level }) {
+            return problem(
+                "action.co_division_office_level",
+                format!(
+                    "the level-{level} division office already leads; it cannot also co-handle"
+                ),
+            );
+        }
+    }
     for code in &action.co_departments {
         if code.trim().is_empty() {
             return problem(
@@ -1381,4 +1583,1139 @@ fn season_meets(start: MonthDay, end: MonthDay, from: NaiveDate, until: NaiveDat
         .take_while(|day| *day <= until)
         .take(ENOUGH)
         .any(|day| MonthDay::window_contains(start, end, day))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+    }
+
+    fn md(s: &str) -> MonthDay {
+        s.parse().expect("valid month-day")
+    }
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    fn to(code: &str) -> RuleAction {
+        RuleAction {
+            lead: Some(LeadTarget::Department {
+                code: code.to_owned(),
+            }),
+            ..RuleAction::default()
+        }
+    }
+
+    fn to_office(level: u8) -> RuleAction {
+        RuleAction {
+            lead: Some(LeadTarget::DivisionOffice { level }),
+            ..RuleAction::default()
+        }
+    }
+
+    fn rule(id: i64, priority: i32, conditions: Conditions, action: RuleAction) -> Rule {
+        Rule {
+            id,
+            version: 1,
+            name: format!("rule {id}"),
+            priority,
+            enabled: true,
+            continue_matching: false,
+            conditions,
+            action,
+        }
+    }
+
+    fn any() -> Conditions {
+        Conditions::default()
+    }
+
+    /// 鞍山: 铁东区 with an office, two streets (one office inactive), a community and a grid;
+    /// 铁西区 with no office at all.
+    fn directory() -> Directory {
+        let division = |code: &str, parent: Option<&str>, level| DivisionEntry {
+            code: code.to_owned(),
+            parent_code: parent.map(str::to_owned),
+            level,
+        };
+        let office = |dept: &str, division: &str, kind, active| OfficeEntry {
+            department_code: dept.to_owned(),
+            division_code: division.to_owned(),
+            kind,
+            active,
+        };
+        Directory {
+            divisions: vec![
+                division("210300", None, 1),
+                division("210302", Some("210300"), 2),
+                division("210302001", Some("210302"), 3),
+                division("210302001001", Some("210302001"), 4),
+                division("210302001001001", Some("210302001001"), 5),
+                division("210302002", Some("210302"), 3),
+                division("210303", Some("210300"), 2),
+                division("210303001", Some("210303"), 3),
+            ],
+            offices: vec![
+                office("TD-GOV", "210302", DepartmentKind::DistrictGovernment, true),
+                office("TD-ST1", "210302001", DepartmentKind::StreetOffice, true),
+                office("TD-ST2", "210302002", DepartmentKind::StreetOffice, false),
+                office(
+                    "TX-ST1-OLD",
+                    "210303001",
+                    DepartmentKind::StreetOffice,
+                    false,
+                ),
+            ],
+        }
+    }
+
+    /// A heating complaint from a street-level division in December.
+    fn sample() -> Sample<'static> {
+        Sample {
+            category_code: Some("03.01.01"),
+            division_code: "210302001",
+            appellant_kind: AppellantKind::Citizen,
+            kind: AppealKind::Complaint,
+            channel: Channel::Hotline,
+            urgency: Urgency::Normal,
+            title: "暖气不热",
+            content: "家里室温只有十五度，PM2.5 也超标。",
+            local_date: date(2026, 12, 1),
+        }
+    }
+
+    struct Case {
+        name: &'static str,
+        rules: Vec<Rule>,
+        sample: Sample<'static>,
+        lead: Option<&'static str>,
+        deciding: Option<i64>,
+    }
+
+    fn case(
+        name: &'static str,
+        rules: Vec<Rule>,
+        sample: Sample<'static>,
+        lead: Option<&'static str>,
+        deciding: Option<i64>,
+    ) -> Case {
+        Case {
+            name,
+            rules,
+            sample,
+            lead,
+            deciding,
+        }
+    }
+
+    /// One rule that leads to HIT when `conditions` hold, then a catch-all keeping the pool.
+    fn only_if(conditions: Conditions) -> Vec<Rule> {
+        vec![rule(1, 10, conditions, to("HIT"))]
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn decides_as_the_table_says() {
+        let s = sample();
+        let season = |start, end| Conditions { season_start: Some(md(start)), season_end: Some(md(end)), ..any() };
+        let cases = vec![
+            case("category prefix holds", only_if(Conditions { category_prefixes: strings(&["05", "03.01"]), ..any() }), s, Some("HIT"), Some(1)),
+            case("category prefix fails", only_if(Conditions { category_prefixes: strings(&["03.02"]), ..any() }), s, None, None),
+            case("no category fails a category condition", only_if(Conditions { category_prefixes: strings(&["03"]), ..any() }), Sample { category_code: None, ..s }, None, None),
+            case("no category passes a rule without one", only_if(any()), Sample { category_code: None, ..s }, Some("HIT"), Some(1)),
+            case("division prefix holds", only_if(Conditions { division_prefixes: strings(&["210302"]), ..any() }), s, Some("HIT"), Some(1)),
+            case("division prefix fails", only_if(Conditions { division_prefixes: strings(&["210303"]), ..any() }), s, None, None),
+            case("unknown division still matches by prefix", only_if(Conditions { division_prefixes: strings(&["2103"]), ..any() }), Sample { division_code: "210399777", ..s }, Some("HIT"), Some(1)),
+            case("appellant kind holds", only_if(Conditions { appellant_kinds: vec![AppellantKind::Citizen], ..any() }), s, Some("HIT"), Some(1)),
+            case("appellant kind fails", only_if(Conditions { appellant_kinds: vec![AppellantKind::Enterprise], ..any() }), s, None, None),
+            case("appeal kind holds", only_if(Conditions { appeal_kinds: vec![AppealKind::Report, AppealKind::Complaint], ..any() }), s, Some("HIT"), Some(1)),
+            case("appeal kind fails", only_if(Conditions { appeal_kinds: vec![AppealKind::Consultation], ..any() }), s, None, None),
+            case("channel holds", only_if(Conditions { channels: vec![Channel::Hotline], ..any() }), s, Some("HIT"), Some(1)),
+            case("channel fails", only_if(Conditions { channels: vec![Channel::Web, Channel::App], ..any() }), s, None, None),
+            case("urgency holds", only_if(Conditions { urgencies: vec![Urgency::Urgent], ..any() }), Sample { urgency: Urgency::Urgent, ..s }, Some("HIT"), Some(1)),
+            case("urgency fails", only_if(Conditions { urgencies: vec![Urgency::Urgent], ..any() }), s, None, None),
+            case("keyword in the content", only_if(Conditions { keywords_any: strings(&["噪音", "室温"]), ..any() }), s, Some("HIT"), Some(1)),
+            case("keyword in the title", only_if(Conditions { keywords_any: strings(&["暖气"]), ..any() }), s, Some("HIT"), Some(1)),
+            case("ASCII keywords ignore case", only_if(Conditions { keywords_any: strings(&["pm2.5"]), ..any() }), s, Some("HIT"), Some(1)),
+            case("no keyword occurs", only_if(Conditions { keywords_any: strings(&["噪音", "扰民"]), ..any() }), s, None, None),
+            case("a keyword across title and content does not count", only_if(Conditions { keywords_any: strings(&["不热家里"]), ..any() }), s, None, None),
+            case("excluded keyword absent", only_if(Conditions { keywords_none: strings(&["测试"]), ..any() }), s, Some("HIT"), Some(1)),
+            case("excluded keyword present", only_if(Conditions { keywords_any: strings(&["暖气"]), keywords_none: strings(&["十五度"]), ..any() }), s, None, None),
+            case("inside validity", only_if(Conditions { valid_from: Some(date(2026, 11, 1)), valid_until: Some(date(2026, 12, 1)), ..any() }), s, Some("HIT"), Some(1)),
+            case("validity starts on the day", only_if(Conditions { valid_from: Some(date(2026, 12, 1)), ..any() }), s, Some("HIT"), Some(1)),
+            case("before validity", only_if(Conditions { valid_from: Some(date(2026, 12, 2)), ..any() }), s, None, None),
+            case("after validity", only_if(Conditions { valid_until: Some(date(2026, 11, 30)), ..any() }), s, None, None),
+            case("wrapping season, December", only_if(season("11-01", "03-31")), s, Some("HIT"), Some(1)),
+            case("wrapping season, February", only_if(season("11-01", "03-31")), Sample { local_date: date(2027, 2, 15), ..s }, Some("HIT"), Some(1)),
+            case("wrapping season, last day", only_if(season("11-01", "03-31")), Sample { local_date: date(2027, 3, 31), ..s }, Some("HIT"), Some(1)),
+            case("wrapping season, first day after", only_if(season("11-01", "03-31")), Sample { local_date: date(2027, 4, 1), ..s }, None, None),
+            case("wrapping season, summer", only_if(season("11-01", "03-31")), Sample { local_date: date(2026, 7, 1), ..s }, None, None),
+            case("plain season, outside", only_if(season("06-01", "08-31")), s, None, None),
+            case("half a season never matches", only_if(Conditions { season_start: Some(md("11-01")), ..any() }), s, None, None),
+            case("lower priority number wins", vec![rule(1, 20, any(), to("LATE")), rule(2, 10, any(), to("EARLY"))], s, Some("EARLY"), Some(2)),
+            case("equal priority: lower id wins", vec![rule(5, 10, any(), to("FIVE")), rule(3, 10, any(), to("THREE"))], s, Some("THREE"), Some(3)),
+            case("disabled rule skipped", vec![Rule { enabled: false, ..rule(1, 1, any(), to("OFF")) }, rule(2, 2, any(), to("ON"))], s, Some("ON"), Some(2)),
+            case("street appeal to its street office", vec![rule(1, 1, any(), to_office(3))], s, Some("TD-ST1"), Some(1)),
+            case("community appeal to its street's office", vec![rule(1, 1, any(), to_office(3))], Sample { division_code: "210302001001", ..s }, Some("TD-ST1"), Some(1)),
+            case("grid appeal to its street's office", vec![rule(1, 1, any(), to_office(3))], Sample { division_code: "210302001001001", ..s }, Some("TD-ST1"), Some(1)),
+            case("district-only appeal falls back to the district government", vec![rule(1, 1, any(), to_office(3))], Sample { division_code: "210302", ..s }, Some("TD-GOV"), Some(1)),
+            case("inactive street office falls back to the district government", vec![rule(1, 1, any(), to_office(3))], Sample { division_code: "210302002", ..s }, Some("TD-GOV"), Some(1)),
+            case("level-2 rule from a street appeal", vec![rule(1, 1, any(), to_office(2))], s, Some("TD-GOV"), Some(1)),
+            case("no office anywhere: the next rule decides", vec![rule(1, 1, any(), to_office(3)), rule(2, 2, any(), to("CITY"))], Sample { division_code: "210303001", ..s }, Some("CITY"), Some(2)),
+            case("unknown division: the next rule decides", vec![rule(1, 1, any(), to_office(3)), rule(2, 2, any(), to("CITY"))], Sample { division_code: "999999999", ..s }, Some("CITY"), Some(2)),
+            case("a rule without a lead keeps the appeal in the pool", vec![rule(1, 1, any(), RuleAction::default()), rule(2, 2, any(), to("NEVER"))], s, None, Some(1)),
+            case("no rule: the pool", vec![], s, None, None),
+        ];
+        let directory = directory();
+        for c in cases {
+            let compiled = CompiledRules::compile(c.rules, &directory);
+
+            let decision = compiled.decide(&c.sample);
+
+            assert_eq!(decision.lead_department.as_deref(), c.lead, "{}", c.name);
+            assert_eq!(decision.deciding_rule.as_ref().map(|r| r.id), c.deciding, "{}", c.name);
+            assert_eq!(compiled.explain(&c.sample).decision, decision, "{}: explain disagrees", c.name);
+        }
+    }
+
+    #[test]
+    fn a_continue_rule_adds_a_co_handler_and_forces_the_urgent_class() {
+        let gas = Conditions {
+            keywords_any: strings(&["燃气泄漏", "煤气味"]),
+            ..any()
+        };
+        let rules = vec![
+            Rule {
+                continue_matching: true,
+                ..rule(
+                    1,
+                    1,
+                    gas.clone(),
+                    RuleAction {
+                        co_departments: strings(&["FIRE", "GAS-CO"]),
+                        deadline_class: Some(DeadlineClass::Urgent),
+                        urgency: Some(Urgency::Urgent),
+                        ..RuleAction::default()
+                    },
+                )
+            },
+            rule(
+                2,
+                2,
+                gas,
+                RuleAction {
+                    co_departments: strings(&["FIRE", "POLICE"]),
+                    deadline_class: Some(DeadlineClass::Livelihood),
+                    ..to("GAS-CO")
+                },
+            ),
+            rule(3, 3, any(), to("NEVER")),
+        ];
+        let compiled = CompiledRules::compile(rules, &directory());
+        let s = Sample {
+            title: "楼道里有很重的煤气味",
+            content: "怀疑燃气泄漏，请尽快处理",
+            ..sample()
+        };
+
+        let decision = compiled.decide(&s);
+
+        assert_eq!(decision.lead_department.as_deref(), Some("GAS-CO"));
+        assert_eq!(
+            decision.co_departments,
+            strings(&["FIRE", "POLICE"]),
+            "deduplicated, in order, without the lead"
+        );
+        assert_eq!(
+            decision.deadline_class,
+            Some(DeadlineClass::Urgent),
+            "the first rule's class wins"
+        );
+        assert_eq!(decision.urgency, Some(Urgency::Urgent));
+        let ids: Vec<i64> = decision.contributing_rules.iter().map(|r| r.id).collect();
+        assert_eq!(ids, vec![1, 2]);
+        assert_eq!(decision.deciding_rule.map(|r| r.id), Some(2));
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn a_division_office_can_co_handle() {
+        let co = |level: u8, lead: RuleAction| RuleAction { co_division_office_level: Some(level), ..lead };
+        let s = sample();
+        // name, rules, appeal, lead, co-handlers
+        type CoCase = (&'static str, Vec<Rule>, Sample<'static>, Option<&'static str>, Vec<&'static str>);
+        let cases: Vec<CoCase> = vec![
+            ("fixed lead, street office co-handles", vec![rule(1, 1, any(), co(3, to("HRSS")))], s, Some("HRSS"), vec!["TD-ST1"]),
+            ("street office leads, district government co-handles", vec![rule(1, 1, any(), co(2, to_office(3)))], s, Some("TD-ST1"), vec!["TD-GOV"]),
+            ("co-handling falls back like a lead", vec![rule(1, 1, any(), co(3, to("HRSS")))], Sample { division_code: "210302002", ..s }, Some("HRSS"), vec!["TD-GOV"]),
+            ("no office to co-handle: the rule still decides", vec![rule(1, 1, any(), co(3, to("HRSS")))], Sample { division_code: "999999999", ..s }, Some("HRSS"), vec![]),
+            (
+                "a continue rule's office that then leads is not also a co-handler",
+                vec![Rule { continue_matching: true, ..rule(1, 1, any(), co(3, RuleAction::default())) }, rule(2, 2, any(), to_office(3))],
+                s, Some("TD-ST1"), vec![],
+            ),
+        ];
+        for (name, rules, sample, lead, co_departments) in cases {
+            let compiled = CompiledRules::compile(rules, &directory());
+
+            let explanation = compiled.explain(&sample);
+
+            assert_eq!(explanation.decision.lead_department.as_deref(), lead, "{name}");
+            assert_eq!(explanation.decision.co_departments, strings(&co_departments), "{name}");
+            assert_eq!(compiled.decide(&sample), explanation.decision, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_rule_finding_no_office_contributes_nothing() {
+        let rules = vec![
+            rule(
+                1,
+                1,
+                any(),
+                RuleAction {
+                    co_departments: strings(&["SHOULD-NOT"]),
+                    deadline_class: Some(DeadlineClass::Complex),
+                    ..to_office(3)
+                },
+            ),
+            rule(2, 2, any(), to("CITY")),
+        ];
+        let compiled = CompiledRules::compile(rules, &directory());
+        let s = Sample {
+            division_code: "210303001",
+            ..sample()
+        };
+
+        let explanation = compiled.explain(&s);
+
+        let decision = &explanation.decision;
+        assert_eq!(decision.lead_department.as_deref(), Some("CITY"));
+        assert!(decision.co_departments.is_empty());
+        assert_eq!(decision.deadline_class, None);
+        assert_eq!(decision.contributing_rules.len(), 1);
+        let outcomes: Vec<TraceOutcome> = explanation.trace.iter().map(|t| t.outcome).collect();
+        assert_eq!(
+            outcomes,
+            vec![TraceOutcome::NoOffice, TraceOutcome::Decided]
+        );
+        assert!(
+            explanation.trace[0].detail.contains("210303001"),
+            "{}",
+            explanation.trace[0].detail
+        );
+    }
+
+    #[test]
+    fn no_rule_deciding_keeps_the_contributions() {
+        let rules = vec![Rule {
+            continue_matching: true,
+            ..rule(
+                1,
+                1,
+                any(),
+                RuleAction {
+                    urgency: Some(Urgency::Urgent),
+                    ..RuleAction::default()
+                },
+            )
+        }];
+        let compiled = CompiledRules::compile(rules, &directory());
+
+        let decision = compiled.decide(&sample());
+
+        assert_eq!(decision.lead_department, None);
+        assert_eq!(decision.deciding_rule, None);
+        assert_eq!(decision.urgency, Some(Urgency::Urgent));
+        assert_eq!(decision.contributing_rules.len(), 1);
+    }
+
+    #[test]
+    fn keywords_are_found_wherever_they_sit_in_a_long_text() {
+        let keywords = strings(&["燃气泄漏", "泄漏", "gas leak", "漏"]);
+        let rules: Vec<Rule> = keywords
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let conditions = Conditions {
+                    keywords_any: vec![k.clone()],
+                    ..any()
+                };
+                rule(i as i64 + 1, i as i32, conditions, to(k))
+            })
+            .collect();
+        let mut compiled = CompiledRules::compile(rules, &directory());
+        for scanner in ["dfa", "nfa"] {
+            let patterns = compiled.keywords.patterns.clone();
+            compiled.keywords.scanner = match scanner {
+                "dfa" => Scanner::dfa(&patterns),
+                _ => Scanner::nfa(&patterns),
+            }
+            .expect("builds");
+            for (keyword, filler) in [("燃气泄漏", "的"), ("GAS LEAK", "x"), ("泄漏", "好")]
+            {
+                // every position across the four spans' seams, in texts of several lengths
+                for length in [85, 86, 87, 90, 200, 260, 270, 301] {
+                    for at in 0..=length {
+                        let content: String = std::iter::repeat_n(filler, at)
+                            .chain(std::iter::once(keyword))
+                            .chain(std::iter::repeat_n(filler, length - at))
+                            .collect();
+                        let s = Sample {
+                            title: "",
+                            content: &content,
+                            ..sample()
+                        };
+                        let decision = compiled.decide(&s);
+                        let expected = keywords
+                            .iter()
+                            .find(|k| content.to_ascii_lowercase().contains(k.as_str()))
+                            .map(String::as_str);
+                        assert_eq!(
+                            decision.lead_department.as_deref(),
+                            expected,
+                            "{scanner}: {keyword} at {at} of {length}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn resolve_office_walks_up_and_falls_back() {
+        let compiled = CompiledRules::compile(vec![], &directory());
+        let cases = [
+            ("210302001", 3, Some("TD-ST1")),
+            ("210302001001001", 3, Some("TD-ST1")),
+            ("210302001001", 2, Some("TD-GOV")),
+            ("210302002", 3, Some("TD-GOV")),
+            ("210302", 3, Some("TD-GOV")),
+            ("210303001", 3, None),
+            ("210300", 3, None),
+            ("nowhere", 3, None),
+        ];
+        for (division, level, expected) in cases {
+            assert_eq!(
+                compiled.resolve_office(division, level).as_deref(),
+                expected,
+                "{division} at {level}"
+            );
+        }
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn explain_names_the_first_failed_condition() {
+        let rules = vec![
+            Rule { enabled: false, ..rule(1, 1, any(), to("A")) },
+            // category and keyword both fail: category comes first
+            rule(2, 2, Conditions { category_prefixes: strings(&["05", "06"]), keywords_any: strings(&["噪音"]), ..any() }, to("B")),
+            rule(3, 3, Conditions { division_prefixes: strings(&["210303"]), ..any() }, to("C")),
+            rule(4, 4, Conditions { channels: vec![Channel::Web], urgencies: vec![Urgency::Urgent], ..any() }, to("D")),
+            rule(5, 5, Conditions { valid_until: Some(date(2026, 11, 30)), ..any() }, to("E")),
+            rule(6, 6, Conditions { season_start: Some(md("06-01")), season_end: Some(md("08-31")), ..any() }, to("F")),
+            rule(7, 7, Conditions { keywords_any: strings(&["噪音", "扰民"]), ..any() }, to("G")),
+            rule(8, 8, Conditions { keywords_none: strings(&["测试", "室温"]), ..any() }, to("H")),
+            rule(9, 9, Conditions { appellant_kinds: vec![AppellantKind::Enterprise], ..any() }, to("I")),
+            rule(10, 10, Conditions { appeal_kinds: vec![AppealKind::Suggestion], ..any() }, to("J")),
+            rule(11, 11, any(), to("K")),
+            rule(12, 12, any(), to("NEVER SEEN")),
+        ];
+        let expected: [(TraceOutcome, Option<&str>, &str); 11] = [
+            (TraceOutcome::Disabled, Some("enabled"), "disabled"),
+            (TraceOutcome::Failed, Some("category_prefixes"), "category 03.01.01 does not start with any of 05, 06"),
+            (TraceOutcome::Failed, Some("division_prefixes"), "division 210302001 does not start with any of 210303"),
+            (TraceOutcome::Failed, Some("channels"), "channel hotline is not one of web"),
+            (TraceOutcome::Failed, Some("validity"), "after valid_until 2026-11-30"),
+            (TraceOutcome::Failed, Some("season"), "outside the season 06-01 to 08-31"),
+            (TraceOutcome::Failed, Some("keywords_any"), "none of the keywords 噪音, 扰民 occurs in the title or content"),
+            (TraceOutcome::Failed, Some("keywords_none"), "the keyword 室温 occurs in the content, which this rule excludes"),
+            (TraceOutcome::Failed, Some("appellant_kinds"), "appellant kind citizen is not one of enterprise"),
+            (TraceOutcome::Failed, Some("appeal_kinds"), "appeal kind complaint is not one of suggestion"),
+            (TraceOutcome::Decided, None, "department K leads"),
+        ];
+        let compiled = CompiledRules::compile(rules, &directory());
+
+        let explanation = compiled.explain(&sample());
+
+        assert_eq!(explanation.trace.len(), expected.len(), "stops at the deciding rule");
+        for (trace, (outcome, failed, detail)) in explanation.trace.iter().zip(expected) {
+            assert_eq!(trace.outcome, outcome, "rule {}", trace.rule.id);
+            assert_eq!(trace.failed_condition.as_deref(), failed, "rule {}", trace.rule.id);
+            assert!(trace.detail.contains(detail), "rule {}: {}", trace.rule.id, trace.detail);
+        }
+        assert_eq!(explanation.decision.lead_department.as_deref(), Some("K"));
+    }
+
+    #[test]
+    fn explain_lists_every_rule_when_none_decides() {
+        let rules = vec![
+            rule(
+                1,
+                1,
+                Conditions {
+                    channels: vec![Channel::Web],
+                    ..any()
+                },
+                to("A"),
+            ),
+            Rule {
+                continue_matching: true,
+                ..rule(
+                    2,
+                    2,
+                    any(),
+                    RuleAction {
+                        co_departments: strings(&["X"]),
+                        ..RuleAction::default()
+                    },
+                )
+            },
+            rule(
+                3,
+                3,
+                Conditions {
+                    urgencies: vec![Urgency::Urgent],
+                    ..any()
+                },
+                to("C"),
+            ),
+        ];
+        let compiled = CompiledRules::compile(rules, &directory());
+
+        let explanation = compiled.explain(&sample());
+
+        assert_eq!(explanation.trace.len(), 3);
+        assert_eq!(explanation.trace[1].outcome, TraceOutcome::Contributed);
+        assert!(
+            explanation.trace[1].detail.contains("co-departments X"),
+            "{}",
+            explanation.trace[1].detail
+        );
+        assert_eq!(explanation.decision.co_departments, strings(&["X"]));
+        assert_eq!(explanation.decision.lead_department, None);
+    }
+
+    #[test]
+    fn explain_says_when_the_lead_falls_back() {
+        let compiled = CompiledRules::compile(vec![rule(1, 1, any(), to_office(3))], &directory());
+        let s = Sample {
+            division_code: "210302",
+            ..sample()
+        };
+        let explanation = compiled.explain(&s);
+        let detail = &explanation.trace[0].detail;
+        assert!(
+            detail.contains("falls back to TD-GOV, the district government of 210302"),
+            "{detail}"
+        );
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn check_rule_refuses_what_cannot_work() {
+        let lead = || to("LEAD");
+        let heating_in_summer = Conditions {
+            valid_from: Some(date(2026, 5, 1)), valid_until: Some(date(2026, 6, 30)),
+            season_start: Some(md("11-01")), season_end: Some(md("03-31")), ..any()
+        };
+        let cases: Vec<(&str, Conditions, RuleAction, bool, &str)> = vec![
+            ("continue rule with a lead", any(), lead(), true, "action.lead"),
+            ("office level 1", any(), to_office(1), false, "action.lead.level"),
+            ("office level 4", any(), to_office(4), false, "action.lead.level"),
+            ("empty lead code", any(), to(" "), false, "action.lead.code"),
+            ("only a season start", Conditions { season_start: Some(md("11-01")), ..any() }, lead(), false, "conditions.season_end"),
+            ("only a season end", Conditions { season_end: Some(md("03-31")), ..any() }, lead(), false, "conditions.season_start"),
+            ("validity backwards", Conditions { valid_from: Some(date(2026, 12, 1)), valid_until: Some(date(2026, 11, 1)), ..any() }, lead(), false, "conditions.valid_from"),
+            ("season outside the validity", heating_in_summer, lead(), false, "conditions.season_start"),
+            ("empty keyword", Conditions { keywords_any: strings(&["噪音", ""]), ..any() }, lead(), false, "conditions.keywords_any"),
+            ("blank excluded keyword", Conditions { keywords_none: strings(&["  "]), ..any() }, lead(), false, "conditions.keywords_none"),
+            ("keyword both wanted and excluded", Conditions { keywords_any: strings(&["Noise"]), keywords_none: strings(&["noise"]), ..any() }, lead(), false, "conditions.keywords_none"),
+            ("wanted keyword contains an excluded one", Conditions { keywords_any: strings(&["燃气泄漏"]), keywords_none: strings(&["燃气"]), ..any() }, lead(), false, "conditions.keywords_none"),
+            ("empty category prefix", Conditions { category_prefixes: strings(&[""]), ..any() }, lead(), false, "conditions.category_prefixes"),
+            ("category prefix with a space", Conditions { category_prefixes: strings(&["03 01"]), ..any() }, lead(), false, "conditions.category_prefixes"),
+            ("division prefix with a percent", Conditions { division_prefixes: strings(&["2103%"]), ..any() }, lead(), false, "conditions.division_prefixes"),
+            ("division prefix too long", Conditions { division_prefixes: vec!["1".repeat(33)], ..any() }, lead(), false, "conditions.division_prefixes"),
+            ("division prefix in Chinese", Conditions { division_prefixes: strings(&["铁东"]), ..any() }, lead(), false, "conditions.division_prefixes"),
+            ("co-department equal to the lead", any(), RuleAction { co_departments: strings(&["A", "LEAD"]), ..lead() }, false, "action.co_departments"),
+            ("empty co-department", any(), RuleAction { co_departments: strings(&[""]), ..lead() }, false, "action.co_departments"),
+            ("co-handling office level 1", any(), RuleAction { co_division_office_level: Some(1), ..lead() }, false, "action.co_division_office_level"),
+            ("co-handling office that leads", any(), RuleAction { co_division_office_level: Some(3), ..to_office(3) }, false, "action.co_division_office_level"),
+        ];
+        for (name, conditions, action, continue_matching, field) in cases {
+            let problem = check_rule(&conditions, &action, continue_matching).expect_err(name);
+            assert_eq!(problem.field, field, "{name}: {problem}");
+            assert!(!problem.message.is_empty(), "{name}");
+        }
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn check_rule_accepts_sensible_rules() {
+        let heating = Conditions {
+            category_prefixes: strings(&["03.01"]), division_prefixes: strings(&["210302", "210303"]),
+            keywords_any: strings(&["暖气", "室温"]), keywords_none: strings(&["测试"]),
+            valid_from: Some(date(2026, 10, 1)), valid_until: Some(date(2027, 4, 30)),
+            season_start: Some(md("11-01")), season_end: Some(md("03-31")), ..any()
+        };
+        let contribute = RuleAction { co_departments: strings(&["FIRE"]), deadline_class: Some(DeadlineClass::Urgent), ..RuleAction::default() };
+        let cases: Vec<(&str, Conditions, RuleAction, bool)> = vec![
+            ("catch-all to the pool", any(), RuleAction::default(), false),
+            ("catch-all to the street", any(), to_office(3), false),
+            ("heating", heating, RuleAction { co_departments: strings(&["HEAT-CO"]), ..to("CITY-HOUSING") }, false),
+            ("continue rule", any(), contribute, true),
+            ("wages: labour bureau leads, street co-handles", any(), RuleAction { co_division_office_level: Some(3), ..to("HRSS") }, false),
+            ("street leads, district co-handles", any(), RuleAction { co_division_office_level: Some(2), ..to_office(3) }, false),
+            ("one-day validity", Conditions { valid_from: Some(date(2026, 12, 1)), valid_until: Some(date(2026, 12, 1)), ..any() }, to_office(2), false),
+        ];
+        for (name, conditions, action, continue_matching) in cases {
+            assert_eq!(check_rule(&conditions, &action, continue_matching), Ok(()), "{name}");
+        }
+    }
+
+    #[test]
+    fn month_day_parses_strictly() {
+        for (text, expected) in [
+            ("11-01", Some((11, 1))),
+            ("02-29", Some((2, 29))),
+            ("12-31", Some((12, 31))),
+            ("01-01", Some((1, 1))),
+        ] {
+            let parsed: MonthDay = text.parse().expect(text);
+            assert_eq!(Some((parsed.month(), parsed.day())), expected);
+            assert_eq!(parsed.to_string(), text);
+        }
+        for bad in [
+            "02-30",
+            "04-31",
+            "13-01",
+            "00-10",
+            "11-00",
+            "1-01",
+            "11-1",
+            "11/01",
+            "",
+            "11-01 ",
+            "+1-01",
+            "１１-01",
+        ] {
+            assert!(bad.parse::<MonthDay>().is_err(), "{bad:?} must be refused");
+        }
+    }
+
+    #[test]
+    fn month_day_is_a_string_in_json() {
+        let day: MonthDay = serde_json::from_str("\"11-01\"").expect("parses");
+        assert_eq!(
+            serde_json::to_string(&day).expect("serializes"),
+            "\"11-01\""
+        );
+        let err = serde_json::from_str::<MonthDay>("\"02-30\"").expect_err("02-30 refused");
+        assert!(err.to_string().contains("MM-DD"), "{err}");
+        assert!(serde_json::from_str::<MonthDay>("1101").is_err());
+    }
+
+    #[test]
+    fn rules_keep_their_json_shape() {
+        let json = serde_json::json!({
+            "id": 7, "version": 3, "name": "供热直派街道", "priority": 100, "enabled": true,
+            "continue_matching": false,
+            "conditions": {"category_prefixes": ["03.01"], "season_start": "11-01", "season_end": "03-31",
+                           "channels": ["hotline", "open311"], "valid_from": "2026-10-15"},
+            "action": {"lead": {"type": "division_office", "level": 3}, "deadline_class": "livelihood"}
+        });
+        let rule: Rule = serde_json::from_value(json.clone()).expect("parses");
+        assert_eq!(
+            rule.action.lead,
+            Some(LeadTarget::DivisionOffice { level: 3 })
+        );
+        assert_eq!(rule.conditions.season_end, Some(md("03-31")));
+        assert_eq!(rule.conditions.valid_from, Some(date(2026, 10, 15)));
+        let back = serde_json::to_value(&rule).expect("serializes");
+        assert_eq!(
+            serde_json::from_value::<Rule>(back).expect("round trip"),
+            rule
+        );
+
+        let seeded: RuleAction = serde_json::from_value(serde_json::json!(
+            {"lead": {"type": "department", "code": "hrss"}, "co_division_office_level": 3}
+        ))
+        .expect("the seed's wage rule parses");
+        assert_eq!(seeded.co_division_office_level, Some(3));
+        let fixed: LeadTarget =
+            serde_json::from_value(serde_json::json!({"type": "department", "code": "HEAT"}))
+                .expect("parses");
+        assert_eq!(
+            fixed,
+            LeadTarget::Department {
+                code: "HEAT".into()
+            }
+        );
+        for bad in [
+            serde_json::json!({"categories": ["03"]}),
+            serde_json::json!({"season_start": "02-30"}),
+        ] {
+            assert!(
+                serde_json::from_value::<Conditions>(bad.clone()).is_err(),
+                "{bad}"
+            );
+        }
+        for bad in [
+            serde_json::json!({"lead": {"type": "department", "code": "X", "level": 3}}),
+            serde_json::json!({"lead": {"type": "street", "level": 3}}),
+            serde_json::json!({"lead": {"type": "division_office", "level": 300}}),
+            serde_json::json!({"co_department": ["X"]}),
+        ] {
+            assert!(
+                serde_json::from_value::<RuleAction>(bad.clone()).is_err(),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            serde_json::to_value(TraceOutcome::NoOffice).expect("serializes"),
+            "no_office"
+        );
+    }
+
+    #[test]
+    fn enum_positions_index_the_bitsets() {
+        for (i, v) in AppellantKind::ALL.iter().enumerate() {
+            assert_eq!(*v as usize, i);
+        }
+        for (i, v) in AppealKind::ALL.iter().enumerate() {
+            assert_eq!(*v as usize, i);
+        }
+        for (i, v) in Channel::ALL.iter().enumerate() {
+            assert_eq!(*v as usize, i);
+        }
+        for (i, v) in Urgency::ALL.iter().enumerate() {
+            assert_eq!(*v as usize, i);
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Property test: random tables and appeals; the compiled matcher, explain and a plain
+    // reference implementation must agree.
+    // -----------------------------------------------------------------------------------------
+
+    struct XorShift(u64);
+
+    impl XorShift {
+        fn next(&mut self) -> u64 {
+            let mut x = self.0;
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            self.0 = x;
+            x
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+
+        fn chance(&mut self, percent: u64) -> bool {
+            self.next() % 100 < percent
+        }
+
+        fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+            &items[self.below(items.len())]
+        }
+
+        /// Up to `max` picks (possibly repeated), or none.
+        fn some_of<T: Clone>(&mut self, items: &[T], percent: u64, max: usize) -> Vec<T> {
+            if !self.chance(percent) {
+                return Vec::new();
+            }
+            let n = 1 + self.below(max);
+            (0..n).map(|_| self.pick(items).clone()).collect()
+        }
+    }
+
+    const CATEGORIES: &[&str] = &[
+        "01.01.01", "01.01.02", "01.02.01", "03.01.01", "03.01.02", "03.02.01", "10.01.01", "1",
+    ];
+    const CATEGORY_PREFIXES: &[&str] = &[
+        "01", "01.01", "01.01.01", "03", "03.01", "03.02.01", "1", "10", "0", "",
+    ];
+    const DIVISIONS: &[&str] = &[
+        "210300",
+        "210302",
+        "210302001",
+        "210302001001",
+        "210302001002",
+        "210302002",
+        "210302002001",
+        "210303",
+        "210303001",
+        "210303001001",
+        "210399001",
+        "",
+    ];
+    const DIVISION_PREFIXES: &[&str] = &[
+        "2103",
+        "210302",
+        "210302001",
+        "210302002",
+        "210303",
+        "210303001001",
+        "2",
+    ];
+    const WORDS: &[&str] = &[
+        "暖气",
+        "暖气不热",
+        "室温",
+        "噪音",
+        "扰民",
+        "燃气",
+        "燃气泄漏",
+        "测试",
+        "PM2.5",
+        "pm",
+        "Wifi",
+        "水",
+        "停水",
+        "a",
+        "b",
+        "ab",
+        "",
+    ];
+    const TEXT: &[&str] = &[
+        "暖气不热",
+        "室温低",
+        "夜间噪音扰民",
+        "燃气泄漏",
+        "闻到燃气",
+        "测试",
+        "pm2.5超标",
+        "WIFI",
+        "停水三天",
+        "AB",
+        "b",
+        "谢谢",
+        "。",
+    ];
+    const DEPARTMENTS: &[&str] = &["HEAT", "WATER", "GAS", "POLICE", "FIRE", "TD-GOV", "TD-ST1"];
+
+    fn random_directory(rng: &mut XorShift) -> Directory {
+        let mut divisions = Vec::new();
+        for &code in DIVISIONS
+            .iter()
+            .filter(|c| !c.is_empty() && **c != "210399001")
+        {
+            let level = match code.len() {
+                6 if code.ends_with("00") => 1,
+                6 => 2,
+                9 => 3,
+                _ => 4,
+            };
+            let parent = match level {
+                1 => None,
+                2 => Some("210300".to_owned()),
+                _ => Some(code[..code.len() - 3].to_owned()),
+            };
+            divisions.push(DivisionEntry {
+                code: code.to_owned(),
+                parent_code: parent,
+                level,
+            });
+        }
+        let mut offices = Vec::new();
+        for d in &divisions {
+            let kind = match d.level {
+                2 => DepartmentKind::DistrictGovernment,
+                3 => DepartmentKind::StreetOffice,
+                _ => continue,
+            };
+            for n in 0..rng.below(3) {
+                offices.push(OfficeEntry {
+                    department_code: format!("{}-{n}", d.code),
+                    division_code: d.code.clone(),
+                    kind: if rng.chance(90) {
+                        kind
+                    } else {
+                        DepartmentKind::Utility
+                    },
+                    active: rng.chance(70),
+                });
+            }
+        }
+        Directory { divisions, offices }
+    }
+
+    fn random_rule(rng: &mut XorShift, id: i64) -> Rule {
+        let s = |v: Vec<&str>| v.into_iter().map(str::to_owned).collect::<Vec<_>>();
+        let day = |rng: &mut XorShift| date(2026, 1, 1) + chrono::Days::new(rng.below(730) as u64);
+        let month_day = |rng: &mut XorShift| {
+            MonthDay::new(1 + rng.below(12) as u32, 1 + rng.below(28) as u32).expect("valid")
+        };
+        let (season_start, season_end) = match rng.below(10) {
+            0 | 1 => (Some(month_day(rng)), Some(month_day(rng))),
+            2 => (Some(month_day(rng)), None),
+            _ => (None, None),
+        };
+        let conditions = Conditions {
+            category_prefixes: s(rng.some_of(CATEGORY_PREFIXES, 40, 3)),
+            division_prefixes: s(rng.some_of(DIVISION_PREFIXES, 30, 2)),
+            appellant_kinds: rng.some_of(AppellantKind::ALL, 20, 2),
+            appeal_kinds: rng.some_of(AppealKind::ALL, 20, 3),
+            channels: rng.some_of(Channel::ALL, 20, 3),
+            urgencies: rng.some_of(Urgency::ALL, 15, 1),
+            keywords_any: s(rng.some_of(WORDS, 35, 3)),
+            keywords_none: s(rng.some_of(WORDS, 20, 2)),
+            valid_from: rng.chance(15).then(|| day(rng)),
+            valid_until: rng.chance(15).then(|| day(rng)),
+            season_start,
+            season_end,
+        };
+        let lead = match rng.below(10) {
+            0..=3 => Some(LeadTarget::Department {
+                code: (*rng.pick(DEPARTMENTS)).to_owned(),
+            }),
+            4..=7 => Some(LeadTarget::DivisionOffice {
+                level: *rng.pick(&[1u8, 2, 3, 3, 3, 4]),
+            }),
+            _ => None,
+        };
+        Rule {
+            id,
+            version: 1 + rng.below(3) as i32,
+            name: format!("r{id}"),
+            priority: rng.below(20) as i32,
+            enabled: rng.chance(90),
+            continue_matching: rng.chance(20),
+            conditions,
+            action: RuleAction {
+                lead,
+                co_departments: s(rng.some_of(DEPARTMENTS, 30, 3)),
+                co_division_office_level: rng.chance(20).then(|| *rng.pick(&[1u8, 2, 3, 3, 4])),
+                deadline_class: rng.chance(30).then(|| *rng.pick(DeadlineClass::ALL)),
+                urgency: rng.chance(20).then(|| *rng.pick(Urgency::ALL)),
+            },
+        }
+    }
+
+    /// Mostly short; one in five long enough to be scanned as four streams.
+    fn random_text(rng: &mut XorShift) -> String {
+        let pieces = if rng.chance(20) {
+            40 + rng.below(80)
+        } else {
+            rng.below(6)
+        };
+        (0..pieces).map(|_| *rng.pick(TEXT)).collect()
+    }
+
+    /// The plain reading of the semantics, one rule at a time, sharing nothing with the module.
+    fn reference_decide(rules: &[Rule], directory: &Directory, s: &Sample<'_>) -> Decision {
+        let mut sorted: Vec<&Rule> = rules.iter().collect();
+        sorted.sort_by_key(|r| (r.priority, r.id));
+        let occurs = |k: &str| {
+            let k = k.to_ascii_lowercase();
+            s.title.to_ascii_lowercase().contains(&k) || s.content.to_ascii_lowercase().contains(&k)
+        };
+        let mut d = Decision::default();
+        for r in sorted {
+            let c = &r.conditions;
+            let today = (s.local_date.month(), s.local_date.day());
+            let in_season = match (c.season_start, c.season_end) {
+                (None, None) => true,
+                (Some(a), Some(b)) => {
+                    let (a, b) = ((a.month(), a.day()), (b.month(), b.day()));
+                    if a <= b {
+                        a <= today && today <= b
+                    } else {
+                        today >= a || today <= b
+                    }
+                }
+                _ => false,
+            };
+            let matches = r.enabled
+                && (c.category_prefixes.is_empty()
+                    || s.category_code.is_some_and(|code| {
+                        c.category_prefixes
+                            .iter()
+                            .any(|p| code.starts_with(p.as_str()))
+                    }))
+                && (c.division_prefixes.is_empty()
+                    || c.division_prefixes
+                        .iter()
+                        .any(|p| s.division_code.starts_with(p.as_str())))
+                && (c.appellant_kinds.is_empty() || c.appellant_kinds.contains(&s.appellant_kind))
+                && (c.appeal_kinds.is_empty() || c.appeal_kinds.contains(&s.kind))
+                && (c.channels.is_empty() || c.channels.contains(&s.channel))
+                && (c.urgencies.is_empty() || c.urgencies.contains(&s.urgency))
+                && c.valid_from.is_none_or(|f| s.local_date >= f)
+                && c.valid_until.is_none_or(|u| s.local_date <= u)
+                && in_season
+                && (c.keywords_any.is_empty() || c.keywords_any.iter().any(|k| occurs(k)))
+                && !c.keywords_none.iter().any(|k| occurs(k));
+            if !matches {
+                continue;
+            }
+            let lead = if r.continue_matching {
+                None
+            } else {
+                match &r.action.lead {
+                    None => None,
+                    Some(LeadTarget::Department { code }) => Some(code.clone()),
+                    Some(LeadTarget::DivisionOffice { level }) => {
+                        match reference_office(directory, s.division_code, *level) {
+                            Some(office) => Some(office),
+                            None => continue, // no office: the rule does not apply
+                        }
+                    }
+                }
+            };
+            let co_office = r
+                .action
+                .co_division_office_level
+                .and_then(|level| reference_office(directory, s.division_code, level));
+            for code in r.action.co_departments.iter().chain(&co_office) {
+                if !d.co_departments.contains(code) {
+                    d.co_departments.push(code.clone());
+                }
+            }
+            d.deadline_class = d.deadline_class.or(r.action.deadline_class);
+            d.urgency = d.urgency.or(r.action.urgency);
+            d.contributing_rules.push(RuleRef {
+                id: r.id,
+                version: r.version,
+                name: r.name.clone(),
+            });
+            if !r.continue_matching {
+                d.lead_department = lead;
+                d.deciding_rule = Some(RuleRef {
+                    id: r.id,
+                    version: r.version,
+                    name: r.name.clone(),
+                });
+                break;
+            }
+        }
+        if let Some(lead) = d.lead_department.clone() {
+            d.co_departments.retain(|c| *c != lead);
+        }
+        d
+    }
+
+    fn reference_office(directory: &Directory, code: &str, level: u8) -> Option<String> {
+        let find = |code: &str| directory.divisions.iter().find(|d| d.code == code);
+        let mut division = find(code)?;
+        for _ in 0..100 {
+            if division.level <= i16::from(level) {
+                let kind = match division.level {
+                    3 => Some(DepartmentKind::StreetOffice),
+                    2 => Some(DepartmentKind::DistrictGovernment),
+                    _ => None,
+                };
+                let office = directory
+                    .offices
+                    .iter()
+                    .filter(|o| {
+                        o.active && Some(o.kind) == kind && o.division_code == division.code
+                    })
+                    .map(|o| o.department_code.clone())
+                    .min();
+                if office.is_some() {
+                    return office;
+                }
+            }
+            division = find(division.parent_code.as_deref()?)?;
+        }
+        None
+    }
+
+    #[test]
+    fn compiled_explained_and_plain_matching_agree_on_random_tables() {
+        let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+        let mut decided = 0;
+        let mut pooled = 0;
+        for table in 0..3000 {
+            let directory = random_directory(&mut rng);
+            let size = if table % 50 == 0 {
+                150 + rng.below(100)
+            } else {
+                rng.below(14)
+            };
+            let rules: Vec<Rule> = (0..size)
+                .map(|i| random_rule(&mut rng, (i as i64 * 7919) % 1000))
+                .collect();
+            let mut compiled = CompiledRules::compile(rules.clone(), &directory);
+            // Every way of finding keywords must give the same answers.
+            let patterns = compiled.keywords.patterns.clone();
+            compiled.keywords.scanner = match table % 3 {
+                0 => Scanner::build(&patterns),
+                1 => Scanner::nfa(&patterns).unwrap_or(Scanner::Idle),
+                _ if patterns.is_empty() => Scanner::Idle,
+                _ => Scanner::Plain,
+            };
+            for _ in 0..6 {
+                let title = random_text(&mut rng);
+                let content = random_text(&mut rng);
+                let category = rng.chance(85).then(|| *rng.pick(CATEGORIES));
+                let division_code = *rng.pick(DIVISIONS);
+                let s = Sample {
+                    category_code: category,
+                    division_code,
+                    appellant_kind: *rng.pick(AppellantKind::ALL),
+                    kind: *rng.pick(AppealKind::ALL),
+                    channel: *rng.pick(Channel::ALL),
+                    urgency: *rng.pick(Urgency::ALL),
+                    title: &title,
+                    content: &content,
+                    local_date: date(2026, 1, 1) + chrono::Days::new(rng.below(730) as u64),
+                };
+                let decision = compiled.decide(&s);
+                let explanation = compiled.explain(&s);
+                assert_eq!(
+                    decision, explanation.decision,
+                    "table {table}: decide vs explain for {s:?}"
+                );
+                assert_eq!(
+                    decision,
+                    reference_decide(&rules, &directory, &s),
+                    "table {table}: decide vs reference for {s:?}"
+                );
+
+                let decided_at = explanation
+                    .trace
+                    .iter()
+                    .position(|t| t.outcome == TraceOutcome::Decided);
+                assert_eq!(
+                    explanation.trace.len(),
+                    decided_at.map_or(compiled.len(), |i| i + 1),
+                    "table {table}"
+                );
+                assert_eq!(
+                    decided_at.is_some(),
+                    decision.deciding_rule.is_some(),
+                    "table {table}"
+                );
+                if decision.lead_department.is_some() {
+                    decided += 1;
+                } else {
+                    pooled += 1;
+                }
+            }
+            for &division in DIVISIONS {
+                for level in 1..=4 {
+                    assert_eq!(
+                        compiled.resolve_office(division, level),
+                        reference_office(&directory, division, level),
+                        "table {table}: {division} at level {level}"
+                    );
+                }
+            }
+        }
+        // Both outcomes must be well represented, or the test proves little.
+        assert!(
+            decided > 3000 && pooled > 3000,
+            "decided {decided}, pooled {pooled}"
+        );
+    }
 }

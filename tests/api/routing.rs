@@ -40,7 +40,15 @@ async fn the_demo_catalogue_routes_each_situation() {
     wages["appellant_kind"] = json!("enterprise");
     wages["enterprise_name"] = json!("鞍山某某劳务有限公司");
     wages["credit_code"] = json!("91110000802100433B");
-    let cases: Vec<(&str, Value, Option<&str>, Vec<&str>, Option<&str>)> = vec![
+    /// (situation, intake body, lead, co-handlers, deadline class)
+    type Case<'a> = (
+        &'a str,
+        Value,
+        Option<&'a str>,
+        Vec<&'a str>,
+        Option<&'a str>,
+    );
+    let cases: Vec<Case> = vec![
         (
             "heating by season",
             appeal("03.01.01", "210302001", "暖气不热", "室温只有14度"),
