@@ -6,6 +6,8 @@ pub fn init() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        // colours only for a person at a terminal, not in files or collectors
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     // A second call (tests) is harmless: the first subscriber stays.
     let _ = if std::env::var("MINXIN_LOG_FORMAT").as_deref() == Ok("json") {
