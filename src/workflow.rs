@@ -940,20 +940,27 @@ fn apply(
     }
 }
 
+/// A department that exists and is active, or a 422 naming `field`.
+pub fn require_active_department(
+    conn: &mut PgConnection,
+    code: &str,
+    field: &str,
+) -> Result<(), AppError> {
+    match reference::find_department(conn, code)? {
+        Some(d) if d.active => Ok(()),
+        Some(_) => Err(AppError::invalid(
+            field,
+            format!("department `{code}` is inactive"),
+        )),
+        None => Err(AppError::invalid(
+            field,
+            format!("unknown department `{code}`; see GET /api/v1/departments"),
+        )),
+    }
+}
+
 fn check_departments(conn: &mut PgConnection, lead: &str, co: &[String]) -> Result<(), AppError> {
-    let active = |conn: &mut PgConnection, code: &str, field: &str| -> Result<(), AppError> {
-        match reference::find_department(conn, code)? {
-            Some(d) if d.active => Ok(()),
-            Some(_) => Err(AppError::invalid(
-                field,
-                format!("department `{code}` is inactive"),
-            )),
-            None => Err(AppError::invalid(
-                field,
-                format!("unknown department `{code}`; see GET /api/v1/departments"),
-            )),
-        }
-    };
+    let active = require_active_department;
     active(conn, lead, "lead_department_code")?;
     let mut seen = std::collections::HashSet::new();
     for code in co {

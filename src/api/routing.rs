@@ -13,7 +13,7 @@ use super::json::JsonBody;
 use crate::auth::{AdminStaff, CentreStaff};
 use crate::db::models::RoutingRuleRow;
 use crate::db::routing::{self as store, NewRuleVersion};
-use crate::db::{self, appeals as q, reference};
+use crate::db::{self, appeals as q};
 use crate::domain::ids::china_offset;
 use crate::domain::intake::IntakeRequest;
 use crate::domain::routing::{
@@ -123,19 +123,7 @@ fn validate(
     }
     check_rule(&input.conditions, &input.action, input.continue_matching)
         .map_err(|p| AppError::invalid(p.field, p.message))?;
-    let department = |conn: &mut PgConnection, code: &str, field: &str| -> Result<(), AppError> {
-        match reference::find_department(conn, code)? {
-            Some(d) if d.active => Ok(()),
-            Some(_) => Err(AppError::invalid(
-                field,
-                format!("department `{code}` is inactive"),
-            )),
-            None => Err(AppError::invalid(
-                field,
-                format!("unknown department `{code}`; see GET /api/v1/departments"),
-            )),
-        }
-    };
+    let department = crate::workflow::require_active_department;
     if let Some(LeadTarget::Department { code }) = &input.action.lead {
         department(conn, code, "action.lead.code")?;
     }
@@ -182,6 +170,44 @@ fn validate(
         ));
     }
     Ok(warnings)
+}
+
+/// A rule body: like [`JsonBody`], except that a date or season that does not parse is a 422
+/// naming the field (the JSON is well-formed; the value is not a date).
+pub struct RuleBody<T> {
+    pub value: T,
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for RuleBody<T> {
+    type Error = AppError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(
+        req: &actix_web::HttpRequest,
+        payload: &mut actix_web::dev::Payload,
+    ) -> Self::Future {
+        let inner = JsonBody::<T>::from_request(req, payload);
+        Box::pin(async move {
+            match inner.await {
+                Ok(body) => Ok(RuleBody { value: body.value }),
+                Err(AppError::BadRequest {
+                    field: Some(field),
+                    message,
+                    ..
+                }) if ["valid_from", "valid_until", "season_start", "season_end"]
+                    .iter()
+                    .any(|f| field.ends_with(f)) =>
+                {
+                    Err(AppError::Unprocessable {
+                        code: "validation_failed",
+                        message,
+                        field: Some(field),
+                    })
+                }
+                Err(e) => Err(e),
+            }
+        })
+    }
 }
 
 fn json_of<T: Serialize>(value: &T) -> Result<serde_json::Value, AppError> {
@@ -238,7 +264,7 @@ fn parse_rule_id(raw: &str) -> Result<i64, AppError> {
 pub async fn create(
     state: web::Data<AppState>,
     admin: AdminStaff,
-    body: JsonBody<RuleInput>,
+    body: RuleBody<RuleInput>,
 ) -> Result<HttpResponse, AppError> {
     let input = body.value;
     let by = admin.0.0.sub;
@@ -299,7 +325,7 @@ pub async fn update(
     state: web::Data<AppState>,
     admin: AdminStaff,
     id: web::Path<String>,
-    body: JsonBody<RuleInput>,
+    body: RuleBody<RuleInput>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_rule_id(&id)?;
     let input = body.value;
@@ -536,7 +562,7 @@ pub struct CountBy {
 pub async fn test_draft(
     state: web::Data<AppState>,
     _admin: AdminStaff,
-    body: JsonBody<DraftTest>,
+    body: RuleBody<DraftTest>,
 ) -> Result<HttpResponse, AppError> {
     let DraftTest { rule, last } = body.value;
     let last = last.unwrap_or(500);

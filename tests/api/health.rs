@@ -18,6 +18,11 @@ async fn health_ready_and_openapi_answer() {
         "/api/v1/queue",
         "/api/v1/pool",
         "/api/v1/auth/login",
+        "/api/v1/routing-rules",
+        "/api/v1/routing-rules/{id}",
+        "/api/v1/routing/explain",
+        "/api/v1/routing/test-draft",
+        "/api/v1/users/{username}/absence",
     ] {
         assert!(
             spec.body["paths"].get(path).is_some(),

@@ -284,6 +284,16 @@ impl TestApp {
         self.send(req).await
     }
 
+    /// The appellant's view of an appeal, from the answer intake gave.
+    pub async fn appellant_view(&self, filed: &Value) -> Reply {
+        let path = format!(
+            "/api/v1/appeals/{}?access_code={}",
+            filed["tracking_no"].as_str().unwrap_or(""),
+            filed["access_code"].as_str().unwrap_or("")
+        );
+        self.get(&path, None).await
+    }
+
     /// A token for a demo user (logged in once per test app: argon2 is slow on purpose).
     pub async fn login(&self, username: &str) -> String {
         if let Some(t) = self

@@ -119,16 +119,7 @@ async fn the_same_idempotency_key_and_body_returns_the_first_answer() {
     assert_eq!(app.count("SELECT count(*) FROM audit_events"), 1);
 
     // The replayed access code works.
-    let view = app
-        .get(
-            &format!(
-                "/api/v1/appeals/{}?access_code={}",
-                second.body["tracking_no"].as_str().unwrap_or(""),
-                second.body["access_code"].as_str().unwrap_or("")
-            ),
-            None,
-        )
-        .await;
+    let view = app.appellant_view(&second.body).await;
     assert_eq!(view.status, StatusCode::OK);
 
     let mut other = citizen_appeal();

@@ -57,16 +57,7 @@ async fn an_appeal_goes_from_filing_to_closed() {
     assert!(r.body["closed_at"].is_string());
 
     // The appellant sees the reply and the steps, without names of staff.
-    let view = app
-        .get(
-            &format!(
-                "/api/v1/appeals/{}?access_code={}",
-                filed["tracking_no"].as_str().unwrap_or(""),
-                filed["access_code"].as_str().unwrap_or("")
-            ),
-            None,
-        )
-        .await;
+    let view = app.appellant_view(&filed).await;
     assert_eq!(view.body["status"], "closed");
     assert_eq!(
         view.body["replies"][0]["content"],

@@ -91,16 +91,7 @@ async fn the_appellant_never_sees_internal_notes_or_staff_names() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 
-    let view = app
-        .get(
-            &format!(
-                "/api/v1/appeals/{}?access_code={}",
-                filed["tracking_no"].as_str().unwrap_or(""),
-                filed["access_code"].as_str().unwrap_or("")
-            ),
-            None,
-        )
-        .await;
+    let view = app.appellant_view(&filed).await;
     let text = view.body.to_string();
     assert!(text.contains("您的诉求已转交相关部门"), "{text}");
     assert!(

@@ -323,10 +323,6 @@ async fn only_administrators_edit_rules_and_bad_rules_get_422s() {
     }
     for (body, what) in [
         (
-            json!({"name": "x", "priority": 1, "action": {}, "conditions": {"valid_from": "2026-13-01"}}),
-            "malformed date",
-        ),
-        (
             json!({"name": "x", "priority": "first", "action": {}}),
             "wrong type",
         ),
@@ -337,6 +333,23 @@ async fn only_administrators_edit_rules_and_bad_rules_get_422s() {
     ] {
         let r = app.post("/api/v1/routing-rules", &body, Some(&admin)).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{what}: {}", r.body);
+    }
+    for (conditions, field) in [
+        (json!({"valid_from": "2026-13-01"}), "conditions.valid_from"),
+        (
+            json!({"season_start": "02-30", "season_end": "03-31"}),
+            "conditions.season_start",
+        ),
+    ] {
+        let body = json!({"name": "x", "priority": 1, "action": {}, "conditions": conditions});
+        let r = app.post("/api/v1/routing-rules", &body, Some(&admin)).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "malformed date: {}",
+            r.body
+        );
+        assert_eq!(r.body["error"]["field"], field);
     }
     assert_eq!(
         app.count("SELECT count(*) FROM routing_rules"),
