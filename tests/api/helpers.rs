@@ -124,6 +124,25 @@ fn ensure_template(maintenance_url: &str) -> String {
         diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
             .execute(&mut conn)
             .expect("rename");
+        // Older templates (earlier migrations) are dropped when nobody uses them, so a shared
+        // server does not collect one per schema change; one in use stays (the DROP fails).
+        #[derive(QueryableByName)]
+        struct Name {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            datname: String,
+        }
+        let old: Vec<Name> = diesel::sql_query(
+            "SELECT datname::text AS datname FROM pg_database WHERE datname LIKE 'minxin\\_tpl\\_%'",
+        )
+        .load(&mut conn)
+        .unwrap_or_default();
+        for db in old
+            .into_iter()
+            .filter(|d| d.datname != name && !d.datname.ends_with("_building"))
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {}", db.datname))
+                .execute(&mut conn);
+        }
     }
     diesel::sql_query("SELECT pg_advisory_unlock(724011)")
         .execute(&mut conn)
