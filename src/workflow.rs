@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::auth::Claims;
 use crate::db::audit::{self, AuditActor, Change};
-use crate::db::models::{Appeal, NewAppeal, NewAssignment};
+use crate::db::models::{Appeal, Assignment, NewAppeal, NewAssignment};
 use crate::db::schema::appeals;
 use crate::db::{self as store, appeals as q, reference};
 use crate::domain::deadline::DeadlinePolicy;
@@ -38,14 +38,19 @@ pub struct Workflow {
 type HmacSha256 = Hmac<Sha256>;
 
 impl Workflow {
-    fn mac(&self, parts: &[&[u8]]) -> Vec<u8> {
+    /// HMAC over length-prefixed parts, keyed with the access secret.
+    fn hasher(&self, parts: &[&[u8]]) -> HmacSha256 {
         let mut mac = HmacSha256::new_from_slice(&self.access_secret)
             .expect("HMAC accepts keys of any length");
         for part in parts {
             mac.update(&(part.len() as u64).to_be_bytes());
             mac.update(part);
         }
-        mac.finalize().into_bytes().to_vec()
+        mac
+    }
+
+    fn mac(&self, parts: &[&[u8]]) -> Vec<u8> {
+        self.hasher(parts).finalize().into_bytes().to_vec()
     }
 
     /// The stored form of an access code: a keyed hash, useless without the server's secret.
@@ -54,14 +59,17 @@ impl Workflow {
     }
 
     pub fn access_code_matches(&self, appeal: &Appeal, code: &str) -> bool {
-        let computed = self.access_code_hash(&appeal.tracking_no, code);
-        // constant-time enough: compare every byte
-        computed.len() == appeal.access_code_hash.len()
-            && computed
-                .bytes()
-                .zip(appeal.access_code_hash.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
+        let Ok(stored) = hex::decode(appeal.access_code_hash.trim()) else {
+            return false;
+        };
+        // the hmac crate compares in constant time
+        self.hasher(&[
+            b"access-code-hash",
+            appeal.tracking_no.as_bytes(),
+            code.as_bytes(),
+        ])
+        .verify_slice(&stored)
+        .is_ok()
     }
 
     /// The access code of an intake made under an Idempotency-Key, derivable again on replay.
@@ -207,6 +215,25 @@ fn insert_new(
         None => random_access_code(&mut rng),
     };
     let access_code_hash = wf.access_code_hash(tracking_no.as_str(), &access_code);
+    // Routing needs only what was filed, so it is decided before the insert: the row is
+    // written once with its urgency and pool reason.
+    let book = wf.rules.current(conn)?;
+    let decision = book.decide(&Sample {
+        category_code: intake.category_code.as_deref(),
+        division_code: &intake.division_code,
+        appellant_kind: intake.appellant_kind,
+        kind: intake.kind,
+        channel: intake.channel,
+        urgency: intake.urgency,
+        title: &intake.title,
+        content: &intake.content,
+        local_date: now.with_timezone(&china_offset()).date_naive(),
+    });
+    let route = usable_route(conn, &decision)?;
+    let (pool_reason, pool_detail) = match &route {
+        Route::Pool { reason, detail } => (Some(*reason), Some(detail.as_str())),
+        Route::Dispatch { .. } => (None, None),
+    };
     let credit_code = intake.credit_code.as_ref().map(|c| c.to_string());
     let new = NewAppeal {
         id,
@@ -229,7 +256,9 @@ fn insert_new(
         credit_code: credit_code.as_deref(),
         confidential: intake.confidential,
         status: Status::Submitted.as_str(),
-        urgency: intake.urgency.as_str(),
+        urgency: decision.urgency.unwrap_or(intake.urgency).as_str(),
+        pool_reason,
+        pool_detail,
         created_at: now,
         updated_at: now,
     };
@@ -239,19 +268,6 @@ fn insert_new(
         // fails, the attempt is retried, and the retry replays the winner's answer.
         q::insert_idempotency(conn, &idem.key, &idem.request_hash, id, now)?;
     }
-    let book = wf.rules.current(conn)?;
-    let decision = book.decide(&Sample {
-        category_code: intake.category_code.as_deref(),
-        division_code: &intake.division_code,
-        appellant_kind: intake.appellant_kind,
-        kind: intake.kind,
-        channel: intake.channel,
-        urgency: intake.urgency,
-        title: &intake.title,
-        content: &intake.content,
-        local_date: now.with_timezone(&china_offset()).date_naive(),
-    });
-    let route = usable_route(conn, &decision)?;
     audit::append(
         conn,
         id,
@@ -276,13 +292,6 @@ fn insert_new(
         },
         now,
     )?;
-    if let Some(urgency) = decision.urgency
-        && urgency != intake.urgency
-    {
-        diesel::update(appeals::table.find(id))
-            .set(appeals::urgency.eq(urgency.as_str()))
-            .execute(conn)?;
-    }
     let appeal = match &route {
         Route::Dispatch { lead, co, rule } => {
             let target = Target {
@@ -314,15 +323,7 @@ fn insert_new(
             )?;
             q::find(conn, id)?.ok_or_else(|| not_found(id))?
         }
-        Route::Pool { reason, detail } => {
-            diesel::update(appeals::table.find(id))
-                .set((
-                    appeals::pool_reason.eq(*reason),
-                    appeals::pool_detail.eq(detail),
-                ))
-                .execute(conn)?;
-            q::find(conn, id)?.ok_or_else(|| not_found(id))?
-        }
+        Route::Pool { .. } => appeal,
     };
     Ok(Filed {
         appeal,
@@ -404,6 +405,7 @@ fn routing_details(decision: &Decision, route: &Route) -> serde_json::Value {
             "lead_department_code": lead,
             "co_department_codes": co,
             "deadline_class": decision.deadline_class.map(|c| c.as_str()),
+            "urgency": decision.urgency.map(|u| u.as_str()),
             "contributing_rules": contributing,
         }),
         Route::Pool { reason, detail } => json!({
@@ -431,7 +433,8 @@ pub struct Target<'a> {
 }
 
 /// 派单: assignments (auto-assigned to a clerk where the department wants it), deadlines and the
-/// lead, in the caller's transaction. The caller moves the status and writes the audit event.
+/// lead, in the caller's transaction. The caller has checked the departments are active, moves
+/// the status and writes the audit event.
 fn dispatch_to(
     conn: &mut PgConnection,
     wf: &Workflow,
@@ -440,7 +443,6 @@ fn dispatch_to(
     by: &Assigner<'_>,
     now: DateTime<Utc>,
 ) -> Result<serde_json::Value, AppError> {
-    check_departments(conn, target.lead, target.co)?;
     let class = target.class.unwrap_or(wf.deadlines.default_class);
     let due = wf.deadlines.due(class, now);
     let (assigned_by, rule_id, rule_version) = match by {
@@ -584,11 +586,16 @@ pub fn facts_of(
     department: Option<&str>,
 ) -> QueryResult<Facts> {
     let live = q::live_assignments(conn, appeal.id)?;
+    Ok(facts_from(appeal, &live, department))
+}
+
+/// The facts of an appeal whose live assignments are already loaded.
+pub fn facts_from(appeal: &Appeal, live: &[Assignment], department: Option<&str>) -> Facts {
     let own_part_signed = department.is_some_and(|d| {
         live.iter()
             .any(|a| a.department_code == d && a.signed_at.is_some())
     });
-    Ok(Facts {
+    Facts {
         status: appeal.status.parse().unwrap_or(Status::Submitted),
         lead_department: appeal.lead_department_code.clone(),
         co_departments: live
@@ -600,7 +607,7 @@ pub fn facts_of(
         own_part_signed,
         was_returned: appeal.status == Status::Submitted.as_str()
             && appeal.pool_reason.as_deref() == Some("returned"),
-    })
+    }
 }
 
 /// Applies one staff action: lock, decide, change, audit — in one transaction.
@@ -684,6 +691,7 @@ fn apply(
                     ),
                 ));
             }
+            check_departments(conn, lead_department_code, co_department_codes)?;
             let target = Target {
                 lead: lead_department_code,
                 co: co_department_codes,
@@ -699,6 +707,7 @@ fn apply(
             let department = appeal.returned_by.clone().ok_or_else(|| {
                 AppError::Conflict("this appeal was not returned by a department".into())
             })?;
+            require_active_department(conn, &department, "returned_by")?;
             let target = Target {
                 lead: &department,
                 co: &[],

@@ -42,6 +42,11 @@ pub struct ReasonBody {
     pub reason: String,
 }
 
+/// sign: no fields (an empty body or `{}`)
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmptyBody {}
+
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OptionalReasonBody {
@@ -129,7 +134,8 @@ fn parse_action(action: &str, body: &[u8]) -> Result<ActionRequest, AppError> {
         }
         "sign" => {
             if !empty {
-                let _: OptionalReasonBody = json::parse(body)?.value;
+                // nothing to say when signing; refuse fields rather than drop them silently
+                let _: EmptyBody = json::parse(body)?.value;
             }
             ActionRequest::Sign
         }

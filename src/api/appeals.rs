@@ -13,7 +13,7 @@ use super::views::{
 };
 use super::{now, parse_id};
 use crate::auth::{Claims, Staff};
-use crate::db::models::Appeal;
+use crate::db::models::{Appeal, Assignment};
 use crate::db::{self, appeals as q, audit, reference};
 use crate::domain::audit::canonical_json;
 use crate::domain::ids::{TrackingNo, normalise_access_code};
@@ -21,7 +21,7 @@ use crate::domain::intake::IntakeRequest;
 use crate::domain::lifecycle::{self, Facts};
 use crate::error::AppError;
 use crate::startup::AppState;
-use crate::workflow::{self, IdempotencyKey, facts_of};
+use crate::workflow::{self, IdempotencyKey, facts_from};
 
 /// 受理: files an appeal. No login. Keep the `tracking_no` and `access_code` of the answer.
 ///
@@ -227,15 +227,27 @@ pub fn visible_appeal(
     conn: &mut PgConnection,
     id: Uuid,
     staff: &Claims,
-) -> Result<(Appeal, Facts), AppError> {
+) -> Result<Visible, AppError> {
     let appeal = q::find(conn, id)?.ok_or_else(|| workflow::not_found(id))?;
-    let facts = facts_of(conn, &appeal, staff.department.as_deref())?;
+    let live = q::live_assignments(conn, id)?;
+    let facts = facts_from(&appeal, &live, staff.department.as_deref());
     if !lifecycle::can_view(&actor_of(staff), &facts) {
         return Err(AppError::Forbidden(
             "this appeal is not assigned to your department".into(),
         ));
     }
-    Ok((appeal, facts))
+    Ok(Visible {
+        appeal,
+        facts,
+        live,
+    })
+}
+
+/// An appeal a staff member may see, with what was read to decide it.
+pub struct Visible {
+    pub appeal: Appeal,
+    pub facts: Facts,
+    pub live: Vec<Assignment>,
 }
 
 /// The staff view of one appeal, masked for the viewer.
@@ -244,8 +256,8 @@ pub fn staff_view(
     id: Uuid,
     staff: &Claims,
 ) -> Result<StaffAppeal, AppError> {
-    let (appeal, facts) = visible_appeal(conn, id, staff)?;
-    view_with(conn, appeal, facts, staff)
+    let visible = visible_appeal(conn, id, staff)?;
+    view_with(conn, visible, staff)
 }
 
 /// The staff view right after an action: the actor was allowed to act, so they see the result
@@ -255,8 +267,17 @@ pub fn view_after_action(
     appeal: Appeal,
     staff: &Claims,
 ) -> Result<StaffAppeal, AppError> {
-    let facts = facts_of(conn, &appeal, staff.department.as_deref())?;
-    view_with(conn, appeal, facts, staff)
+    let live = q::live_assignments(conn, appeal.id)?;
+    let facts = facts_from(&appeal, &live, staff.department.as_deref());
+    view_with(
+        conn,
+        Visible {
+            appeal,
+            facts,
+            live,
+        },
+        staff,
+    )
 }
 
 fn actor_of(staff: &Claims) -> lifecycle::Actor {
@@ -268,13 +289,15 @@ fn actor_of(staff: &Claims) -> lifecycle::Actor {
 
 fn view_with(
     conn: &mut PgConnection,
-    appeal: Appeal,
-    facts: Facts,
+    Visible {
+        appeal,
+        facts,
+        live,
+    }: Visible,
     staff: &Claims,
 ) -> Result<StaffAppeal, AppError> {
     let contact = lifecycle::contact_view(&actor_of(staff), &facts, appeal.confidential);
     let id = appeal.id;
-    let live = q::live_assignments(conn, id)?;
     let ids: Vec<Uuid> = live.iter().filter_map(|a| a.assignee_id).collect();
     let names = crate::db::users::usernames(conn, &ids)?;
     let assignments = live

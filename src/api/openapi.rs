@@ -38,7 +38,7 @@ use crate::error::{ErrorBody, ErrorDetail};
     components(schemas(
         IntakeRequest, ErrorBody, ErrorDetail,
         views::Filed, views::StaffAppeal, views::AppellantAppeal, views::AppealSummary, views::EventView,
-        actions::DispatchBody, actions::ReasonBody, actions::OptionalReasonBody, actions::RejectBody, actions::ReplyBody,
+        actions::DispatchBody, actions::EmptyBody, actions::ReasonBody, actions::OptionalReasonBody, actions::RejectBody, actions::ReplyBody,
         actions::AssignBody, actions::FollowUpBody, actions::MergeBody, actions::SuperviseBody, actions::NoteBody,
         enums::AppellantKind, enums::AppealKind, enums::Channel, enums::Status, enums::Role,
         enums::DeadlineClass, enums::Satisfaction, enums::Disposition, enums::Visibility,

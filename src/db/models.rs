@@ -76,6 +76,8 @@ pub struct NewAppeal<'a> {
     pub confidential: bool,
     pub status: &'a str,
     pub urgency: &'a str,
+    pub pool_reason: Option<&'a str>,
+    pub pool_detail: Option<&'a str>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

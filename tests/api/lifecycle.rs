@@ -447,6 +447,7 @@ async fn bad_action_bodies_and_references_are_4xx_and_change_nothing() {
             400,
             Some("visibility"),
         ),
+        ("sign", json!({"reason": "x"}), 400, Some("reason")),
         ("teleport", json!({}), 404, None),
     ];
     for (action, body, status, field) in cases {

@@ -1,4 +1,4 @@
-use crate::helpers::{citizen_appeal, spawn_app};
+use crate::helpers::{TestApp, citizen_appeal, spawn_app};
 use chrono::Datelike;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -231,6 +231,26 @@ async fn explain_names_the_deciding_rule_and_why_earlier_ones_failed() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
+/// Creates a rule sending categories under `category` to `lead`; returns its id (asserts 201).
+async fn create_rule(
+    app: &TestApp,
+    admin: &str,
+    name: &str,
+    priority: i32,
+    category: &str,
+    lead: &str,
+) -> i64 {
+    let body = rule(
+        name,
+        priority,
+        json!({"category_prefixes": [category]}),
+        json!({"lead": {"type": "department", "code": lead}}),
+    );
+    let r = app.post("/api/v1/routing-rules", &body, Some(admin)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.body["rule"]["id"].as_i64().expect("rule id")
+}
+
 fn rule(name: &str, priority: i32, conditions: Value, action: Value) -> Value {
     json!({"name": name, "priority": priority, "conditions": conditions, "action": action})
 }
@@ -382,19 +402,7 @@ async fn an_edit_makes_a_new_version_and_never_moves_routed_appeals() {
     let app = spawn_app().await;
     let admin = app.login("admin").await;
     let supervisor = app.login("supervisor").await;
-    let r = app
-        .post(
-            "/api/v1/routing-rules",
-            &rule(
-                "物业派住建局",
-                10,
-                json!({"category_prefixes": ["01"]}),
-                json!({"lead": {"type": "department", "code": "housing"}}),
-            ),
-            Some(&admin),
-        )
-        .await;
-    let rule_id = r.body["rule"]["id"].as_i64().expect("id");
+    let rule_id = create_rule(&app, &admin, "物业派住建局", 10, "01", "housing").await;
     let first = app
         .file(&appeal("01.01.01", "210302001", "物业", "物业不作为"))
         .await;
@@ -473,19 +481,7 @@ async fn a_rule_change_on_one_instance_is_seen_by_another() {
     };
     let before = file_on_other().await;
     assert_eq!(before.body["status"], "submitted", "no rules yet");
-    let r = app
-        .post(
-            "/api/v1/routing-rules",
-            &rule(
-                "物业派住建局",
-                10,
-                json!({"category_prefixes": ["01"]}),
-                json!({"lead": {"type": "department", "code": "housing"}}),
-            ),
-            Some(&admin),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED);
+    create_rule(&app, &admin, "物业派住建局", 10, "01", "housing").await;
     let after = file_on_other().await;
     assert_eq!(
         after.body["lead_department_code"], "housing",
@@ -498,31 +494,8 @@ async fn a_rule_change_on_one_instance_is_seen_by_another() {
 async fn reorder_changes_which_rule_decides() {
     let app = spawn_app().await;
     let admin = app.login("admin").await;
-    let a = app
-        .post(
-            "/api/v1/routing-rules",
-            &rule(
-                "A",
-                10,
-                json!({"category_prefixes": ["01"]}),
-                json!({"lead": {"type": "department", "code": "housing"}}),
-            ),
-            Some(&admin),
-        )
-        .await;
-    let b = app
-        .post(
-            "/api/v1/routing-rules",
-            &rule(
-                "B",
-                20,
-                json!({"category_prefixes": ["01.01"]}),
-                json!({"lead": {"type": "department", "code": "market"}}),
-            ),
-            Some(&admin),
-        )
-        .await;
-    let (a, b) = (a.body["rule"]["id"].clone(), b.body["rule"]["id"].clone());
+    let a = create_rule(&app, &admin, "A", 10, "01", "housing").await;
+    let b = create_rule(&app, &admin, "B", 20, "01.01", "market").await;
     assert_eq!(
         app.file(&appeal("01.01.01", "210302001", "物业", "x"))
             .await["lead_department_code"],
