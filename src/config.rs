@@ -56,6 +56,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
     pub lifecycle: LifecycleSettings,
+    pub deadlines: crate::domain::deadline::DeadlineSettings,
+    pub email: EmailSettings,
 }
 
 fn default_env() -> Environment {
@@ -101,8 +103,56 @@ impl std::fmt::Debug for AuthSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct LifecycleSettings {
-    pub return_window_hours: i64,
     pub default_deadline_class: DeadlineClass,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailTransport {
+    Smtp,
+    File,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpSecurity {
+    None,
+    Starttls,
+    Tls,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct EmailSettings {
+    pub transport: MailTransport,
+    pub file_dir: PathBuf,
+    pub from: String,
+    pub public_url: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_security: SmtpSecurity,
+    pub smtp_username: String,
+    pub smtp_password: String,
+    pub smtp_timeout_secs: u64,
+    pub send_interval_secs: u64,
+    pub retry_base_secs: i64,
+    pub retry_max_secs: i64,
+    pub batch_size: i64,
+}
+
+impl std::fmt::Debug for EmailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailSettings")
+            .field("transport", &self.transport)
+            .field("file_dir", &self.file_dir)
+            .field("from", &self.from)
+            .field("public_url", &self.public_url)
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("smtp_security", &self.smtp_security)
+            .field("smtp_username", &self.smtp_username)
+            .field("smtp_password", &"<redacted>")
+            .finish_non_exhaustive()
+    }
 }
 
 impl Settings {

@@ -39,7 +39,7 @@ pub fn workflow_from(settings: &Settings) -> Workflow {
             default_class: settings.lifecycle.default_deadline_class,
             ..DeadlinePolicy::default()
         },
-        return_window: chrono::Duration::hours(settings.lifecycle.return_window_hours),
+        return_window: chrono::Duration::hours(24),
         access_secret: settings.auth.access_code_secret.as_bytes().to_vec(),
         rules: Default::default(),
     }

@@ -50,6 +50,18 @@ pub struct Appeal {
     pub pool_reason: Option<String>,
     pub pool_detail: Option<String>,
     pub returned_by: Option<String>,
+    pub pooled_at: Option<DateTime<Utc>>,
+    pub dispatch_due_at: Option<DateTime<Utc>>,
+    pub dispatch_warn_at: Option<DateTime<Utc>>,
+    pub sign_warn_at: Option<DateTime<Utc>>,
+    pub reply_warn_at: Option<DateTime<Utc>>,
+    pub dispatch_stage: i16,
+    pub sign_stage: i16,
+    pub reply_stage: i16,
+    pub next_alarm_at: Option<DateTime<Utc>>,
+    pub signed_on_time: Option<bool>,
+    pub replied_on_time: Option<bool>,
+    pub handling_working_minutes: Option<i32>,
 }
 
 #[derive(Debug, Clone, Insertable)]

@@ -1,6 +1,26 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    admin_events (id) {
+        id -> Int8,
+        seq -> Int8,
+        actor_id -> Nullable<Uuid>,
+        #[max_length = 16]
+        actor_role -> Varchar,
+        #[max_length = 24]
+        subject -> Varchar,
+        #[max_length = 32]
+        action -> Varchar,
+        details -> Jsonb,
+        created_at -> Timestamptz,
+        #[max_length = 64]
+        prev_hash -> Nullable<Bpchar>,
+        #[max_length = 64]
+        hash -> Bpchar,
+    }
+}
+
+diesel::table! {
     appeals (id) {
         id -> Uuid,
         #[max_length = 20]
@@ -66,6 +86,18 @@ diesel::table! {
         pool_detail -> Nullable<Varchar>,
         #[max_length = 32]
         returned_by -> Nullable<Varchar>,
+        pooled_at -> Nullable<Timestamptz>,
+        dispatch_due_at -> Nullable<Timestamptz>,
+        dispatch_warn_at -> Nullable<Timestamptz>,
+        sign_warn_at -> Nullable<Timestamptz>,
+        reply_warn_at -> Nullable<Timestamptz>,
+        dispatch_stage -> Int2,
+        sign_stage -> Int2,
+        reply_stage -> Int2,
+        next_alarm_at -> Nullable<Timestamptz>,
+        signed_on_time -> Nullable<Bool>,
+        replied_on_time -> Nullable<Bool>,
+        handling_working_minutes -> Nullable<Int4>,
     }
 }
 
@@ -115,6 +147,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    calendar_days (day) {
+        day -> Date,
+        #[max_length = 8]
+        kind -> Varchar,
+        #[max_length = 64]
+        name -> Varchar,
+        updated_at -> Timestamptz,
+        updated_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    calendar_settings (singleton) {
+        singleton -> Bool,
+        #[max_length = 64]
+        time_zone -> Varchar,
+        working_hours -> Jsonb,
+        working_weekdays -> Array<Nullable<Int2>>,
+        version -> Int8,
+        updated_at -> Timestamptz,
+        updated_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
     categories (code) {
         #[max_length = 32]
         code -> Varchar,
@@ -123,6 +180,22 @@ diesel::table! {
         #[max_length = 32]
         parent_code -> Nullable<Varchar>,
         active -> Bool,
+    }
+}
+
+diesel::table! {
+    deadline_alarms (id) {
+        id -> Int8,
+        appeal_id -> Uuid,
+        #[max_length = 8]
+        clock -> Varchar,
+        due_at -> Timestamptz,
+        #[max_length = 10]
+        stage -> Varchar,
+        #[max_length = 32]
+        department_code -> Nullable<Varchar>,
+        raised_at -> Timestamptz,
+        notified -> Bool,
     }
 }
 
@@ -153,6 +226,27 @@ diesel::table! {
         #[max_length = 15]
         parent_code -> Nullable<Varchar>,
         level -> Int2,
+    }
+}
+
+diesel::table! {
+    extensions (id) {
+        id -> Int8,
+        appeal_id -> Uuid,
+        #[max_length = 32]
+        department_code -> Varchar,
+        requested_by -> Uuid,
+        #[max_length = 500]
+        reason -> Varchar,
+        previous_due_at -> Timestamptz,
+        requested_until -> Timestamptz,
+        #[max_length = 10]
+        status -> Varchar,
+        decided_by -> Nullable<Uuid>,
+        decided_at -> Nullable<Timestamptz>,
+        #[max_length = 500]
+        decision_note -> Nullable<Varchar>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -200,6 +294,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    outbox (id) {
+        id -> Int8,
+        #[max_length = 24]
+        kind -> Varchar,
+        #[max_length = 254]
+        recipient -> Varchar,
+        #[max_length = 300]
+        subject -> Varchar,
+        body -> Text,
+        appeal_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        next_attempt_at -> Timestamptz,
+        attempts -> Int4,
+        last_attempt_at -> Nullable<Timestamptz>,
+        #[max_length = 1000]
+        last_error -> Nullable<Varchar>,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     replies (id) {
         id -> Int8,
         appeal_id -> Uuid,
@@ -239,6 +354,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    suspensions (id) {
+        id -> Int8,
+        appeal_id -> Uuid,
+        started_at -> Timestamptz,
+        ended_at -> Nullable<Timestamptz>,
+        #[max_length = 500]
+        reason -> Varchar,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         #[max_length = 64]
@@ -253,40 +379,58 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamptz,
         absent -> Bool,
+        #[max_length = 254]
+        email -> Nullable<Varchar>,
     }
 }
 
+diesel::joinable!(admin_events -> users (actor_id));
 diesel::joinable!(appeals -> categories (category_code));
 diesel::joinable!(appeals -> divisions (division_code));
 diesel::joinable!(assignments -> appeals (appeal_id));
 diesel::joinable!(assignments -> departments (department_code));
 diesel::joinable!(audit_events -> appeals (appeal_id));
 diesel::joinable!(audit_events -> users (actor_id));
+diesel::joinable!(calendar_days -> users (updated_by));
+diesel::joinable!(calendar_settings -> users (updated_by));
+diesel::joinable!(deadline_alarms -> appeals (appeal_id));
+diesel::joinable!(deadline_alarms -> departments (department_code));
 diesel::joinable!(departments -> divisions (division_code));
+diesel::joinable!(extensions -> appeals (appeal_id));
+diesel::joinable!(extensions -> departments (department_code));
 diesel::joinable!(follow_ups -> appeals (appeal_id));
 diesel::joinable!(follow_ups -> users (recorded_by));
 diesel::joinable!(idempotency_keys -> appeals (appeal_id));
 diesel::joinable!(notes -> appeals (appeal_id));
 diesel::joinable!(notes -> departments (department_code));
 diesel::joinable!(notes -> users (author_id));
+diesel::joinable!(outbox -> appeals (appeal_id));
 diesel::joinable!(replies -> appeals (appeal_id));
 diesel::joinable!(replies -> departments (department_code));
 diesel::joinable!(replies -> users (author_id));
 diesel::joinable!(routing_rules -> users (created_by));
+diesel::joinable!(suspensions -> appeals (appeal_id));
 diesel::joinable!(users -> departments (department_code));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    admin_events,
     appeals,
     assignments,
     audit_events,
+    calendar_days,
+    calendar_settings,
     categories,
+    deadline_alarms,
     departments,
     divisions,
+    extensions,
     follow_ups,
     idempotency_keys,
     notes,
+    outbox,
     replies,
     routing_rules,
     routing_state,
+    suspensions,
     users,
 );

@@ -4,9 +4,73 @@
 //! 调休 make-up days, suspension pausing the clock) is issue 4 and will replace
 //! [`DeadlinePolicy::due`] with working-time arithmetic; the classes and their table stay.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
+use serde::Deserialize;
 
 use super::enums::DeadlineClass;
+
+/// How long something may take, on the wall clock or on the working calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Span {
+    /// clock time, nights and holidays included (urgent and livelihood matters)
+    WallMinutes(i64),
+    /// working time
+    WorkingMinutes(i64),
+    /// N × the working time of one working day
+    WorkingDays(i64),
+    /// the end of the working day; of the next working day when later than the cutoff (local
+    /// time) or not a working day
+    EndOfWorkingDay(#[serde(with = "hh_mm")] NaiveTime),
+}
+
+/// `"08:30"` in config files and the API.
+pub mod hh_mm {
+    use chrono::NaiveTime;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &NaiveTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&t.format("%H:%M").to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
+        let text = String::deserialize(d)?;
+        NaiveTime::parse_from_str(&text, "%H:%M")
+            .map_err(|_| serde::de::Error::custom(format!("`{text}` is not a time like 08:30")))
+    }
+}
+
+/// Sign and reply spans of one deadline class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassSpans {
+    pub sign: Span,
+    pub reply: Span,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassTable {
+    pub urgent: ClassSpans,
+    pub livelihood: ClassSpans,
+    pub same_day: ClassSpans,
+    pub week: ClassSpans,
+    pub complex: ClassSpans,
+}
+
+/// `[deadlines]` of the configuration.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeadlineSettings {
+    pub dispatch_within: Span,
+    pub return_within: Span,
+    pub extension_max_working_days: i64,
+    pub warning_fraction: f64,
+    pub escalate_after_working_days: i64,
+    pub rehandle_within: Span,
+    pub scan_interval_secs: u64,
+    pub scan_batch: i64,
+    pub classes: ClassTable,
+}
 
 /// Allowed time to sign and to reply, per class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
