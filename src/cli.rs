@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `demo`, `seed`, `user add`, `audit verify`.
+//! The command line: `serve`, `migrate`, `demo`, `seed`, `user add`, `deadlines tick`,
+//! `audit verify`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -60,6 +61,21 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Deadline warnings, overdue reminders and escalations
+    Deadlines {
+        #[command(subcommand)]
+        command: DeadlinesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeadlinesCommand {
+    /// Run one deadline scan as of an instant (default: now); safe beside a running service
+    Tick {
+        /// the instant to scan as of, RFC 3339 (e.g. 2026-11-23T17:00:00+08:00)
+        #[arg(long)]
+        at: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,6 +94,9 @@ pub enum UserCommand {
         department: Option<String>,
         #[arg(long)]
         display_name: Option<String>,
+        /// where notifications reach them (supervisors receive escalations)
+        #[arg(long)]
+        email: Option<String>,
     },
 }
 
@@ -147,16 +166,45 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     role,
                     department,
                     display_name,
+                    email,
                 },
         } => {
             add_user(
                 &settings,
-                &username,
-                &password,
-                &role,
-                department.as_deref(),
-                display_name.as_deref(),
+                &NewStaff {
+                    username: &username,
+                    password: &password,
+                    role: &role,
+                    department: department.as_deref(),
+                    display_name: display_name.as_deref(),
+                    email: email.as_deref(),
+                },
             )?;
+        }
+        Command::Deadlines {
+            command: DeadlinesCommand::Tick { at },
+        } => {
+            let at = match at {
+                Some(text) => chrono::DateTime::parse_from_rfc3339(&text)
+                    .with_context(|| {
+                        format!("--at `{text}` is not an RFC 3339 instant like 2026-11-23T17:00:00+08:00")
+                    })?
+                    .with_timezone(&chrono::Utc),
+                None => chrono::Utc::now(),
+            };
+            settings.check()?;
+            let mut conn = db::connect(settings.database_url()?)?;
+            let wf = crate::startup::workflow_from(&settings);
+            let report = crate::deadlines::scan(&mut conn, &wf, at)
+                .map_err(|e| anyhow::anyhow!("deadline scan failed: {e}"))?;
+            println!(
+                "deadline scan as of {}: {} appeals due, {} warnings, {} overdue, {} escalated",
+                report.at.to_rfc3339(),
+                report.examined,
+                report.warnings,
+                report.overdue,
+                report.escalated
+            );
         }
         Command::Audit {
             command: AuditCommand::Verify,
@@ -284,15 +332,30 @@ fn ensure_database(maintenance_url: &str, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn add_user(
-    settings: &Settings,
-    username: &str,
-    password: &str,
-    role: &str,
-    department: Option<&str>,
-    display_name: Option<&str>,
-) -> anyhow::Result<()> {
+struct NewStaff<'a> {
+    username: &'a str,
+    password: &'a str,
+    role: &'a str,
+    department: Option<&'a str>,
+    display_name: Option<&'a str>,
+    email: Option<&'a str>,
+}
+
+fn add_user(settings: &Settings, new: &NewStaff<'_>) -> anyhow::Result<()> {
+    let NewStaff {
+        username,
+        password,
+        role,
+        department,
+        display_name,
+        email,
+    } = *new;
     let role: Role = role.parse()?;
+    if let Some(email) = email
+        && crate::domain::intake::validate_email(email).is_err()
+    {
+        bail!("`{email}` is not an e-mail address");
+    }
     if role == Role::Clerk && department.is_none() {
         bail!("a clerk needs --department CODE (see GET /api/v1/departments)");
     }
@@ -325,6 +388,12 @@ fn add_user(
         }
         other => other.into(),
     })?;
+    if let Some(email) = email {
+        use crate::db::schema::users;
+        diesel::update(users::table.find(user.id))
+            .set(users::email.eq(email))
+            .execute(&mut conn)?;
+    }
     println!("created {} `{}` ({})", role, user.username, user.id);
     Ok(())
 }
@@ -336,11 +405,16 @@ fn audit_verify(url: &str) -> anyhow::Result<ExitCode> {
             eprintln!("… {n} chains checked");
         }
     })?;
+    let (admin_events, admin_broken) = db::calendar::verify_admin_chain(&mut conn)?;
+    if let Some((seq, reason)) = admin_broken {
+        println!("administrative audit log BROKEN at event #{seq}: {reason}");
+        return Ok(ExitCode::from(1));
+    }
     match report.broken {
         None => {
             println!(
-                "audit log intact: {} chains, {} events verified",
-                report.chains, report.events
+                "audit log intact: {} chains, {} events verified; administrative log: {} events verified",
+                report.chains, report.events, admin_events
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -230,6 +230,9 @@ impl Settings {
         if self.server.body_limit_bytes < 1024 {
             bail!("server.body_limit_bytes must be at least 1024");
         }
+        if let Err(e) = self.deadlines.check() {
+            bail!("{e}");
+        }
         if self.auth.token_ttl_minutes <= 0 {
             bail!("auth.token_ttl_minutes must be positive");
         }

@@ -34,6 +34,74 @@ pub struct SeedSummary {
     pub departments: usize,
     pub categories: usize,
     pub users: usize,
+    pub calendar_days: usize,
+}
+
+/// China's 2026 public holidays and make-up working days (调休), per the State Council's notice
+/// (国务院办公厅关于2026年部分节假日安排的通知). Later years are entered by an administrator
+/// through `PUT /api/v1/calendar/days/{date}` once announced.
+#[rustfmt::skip]
+pub const HOLIDAYS_2026: &[(&str, &str, &str)] = &[
+    ("2026-01-01", "holiday", "元旦"), ("2026-01-02", "holiday", "元旦"), ("2026-01-03", "holiday", "元旦"),
+    ("2026-01-04", "workday", "元旦调休上班"),
+    ("2026-02-14", "workday", "春节调休上班"),
+    ("2026-02-15", "holiday", "春节"), ("2026-02-16", "holiday", "春节"), ("2026-02-17", "holiday", "春节"),
+    ("2026-02-18", "holiday", "春节"), ("2026-02-19", "holiday", "春节"), ("2026-02-20", "holiday", "春节"),
+    ("2026-02-21", "holiday", "春节"), ("2026-02-22", "holiday", "春节"), ("2026-02-23", "holiday", "春节"),
+    ("2026-02-28", "workday", "春节调休上班"),
+    ("2026-04-04", "holiday", "清明节"), ("2026-04-05", "holiday", "清明节"), ("2026-04-06", "holiday", "清明节"),
+    ("2026-05-01", "holiday", "劳动节"), ("2026-05-02", "holiday", "劳动节"), ("2026-05-03", "holiday", "劳动节"),
+    ("2026-05-04", "holiday", "劳动节"), ("2026-05-05", "holiday", "劳动节"),
+    ("2026-05-09", "workday", "劳动节调休上班"),
+    ("2026-06-19", "holiday", "端午节"), ("2026-06-20", "holiday", "端午节"), ("2026-06-21", "holiday", "端午节"),
+    ("2026-09-20", "workday", "国庆节调休上班"),
+    ("2026-09-25", "holiday", "中秋节"), ("2026-09-26", "holiday", "中秋节"), ("2026-09-27", "holiday", "中秋节"),
+    ("2026-10-01", "holiday", "国庆节"), ("2026-10-02", "holiday", "国庆节"), ("2026-10-03", "holiday", "国庆节"),
+    ("2026-10-04", "holiday", "国庆节"), ("2026-10-05", "holiday", "国庆节"), ("2026-10-06", "holiday", "国庆节"),
+    ("2026-10-07", "holiday", "国庆节"),
+    ("2026-10-10", "workday", "国庆节调休上班"),
+];
+
+/// Loads [`HOLIDAYS_2026`] where the calendar has nothing for those dates yet; recorded in the
+/// administrative audit log when it adds any.
+pub fn load_holidays(conn: &mut diesel::PgConnection) -> anyhow::Result<usize> {
+    use crate::db::schema::{calendar_days, calendar_settings};
+    let now = chrono::Utc::now();
+    conn.transaction::<_, anyhow::Error, _>(|conn| {
+        crate::db::calendar::lock(conn)?;
+        let mut added = Vec::new();
+        for &(date, kind, name) in HOLIDAYS_2026 {
+            let day = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+                .with_context(|| format!("holiday date {date}"))?;
+            let n = diesel::insert_into(calendar_days::table)
+                .values((
+                    calendar_days::day.eq(day),
+                    calendar_days::kind.eq(kind),
+                    calendar_days::name.eq(name),
+                    calendar_days::updated_at.eq(now),
+                ))
+                .on_conflict_do_nothing()
+                .execute(conn)?;
+            if n > 0 {
+                added.push(date);
+            }
+        }
+        if !added.is_empty() {
+            diesel::update(calendar_settings::table)
+                .set(calendar_settings::version.eq(calendar_settings::version + 1))
+                .execute(conn)?;
+            crate::db::calendar::append_admin_event(
+                conn,
+                None,
+                "system",
+                "calendar",
+                "holidays_seeded",
+                &serde_json::json!({ "source": "State Council notice on the 2026 holidays", "dates": added }),
+                now,
+            )?;
+        }
+        Ok(added.len())
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -544,6 +612,7 @@ struct NewUser<'a> {
     role: &'a str,
     department_code: Option<&'a str>,
     active: bool,
+    email: Option<&'a str>,
 }
 
 /// Depth of a category code: "01" → 1, "01.02" → 2, "01.02.03" → 3.
@@ -650,6 +719,9 @@ pub fn load_demo_data(
                     role: demo.role,
                     department_code: demo.department_code,
                     active: true,
+                    // supervisors receive escalations (督办) by e-mail
+                    email: (demo.role == "supervisor")
+                        .then_some("supervisor@hotline.anshan.example"),
                 })
                 .on_conflict_do_nothing()
                 .execute(conn)
@@ -658,6 +730,10 @@ pub fn load_demo_data(
 
         Ok(summary)
     })?;
+    let summary = SeedSummary {
+        calendar_days: load_holidays(conn)?,
+        ..summary
+    };
 
     tracing::info!(
         divisions = summary.divisions,

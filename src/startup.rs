@@ -14,7 +14,6 @@ use crate::api::{self, json::BodyLimit, openapi::ApiDoc};
 use crate::auth::JwtKeys;
 use crate::config::Settings;
 use crate::db::PgPool;
-use crate::domain::deadline::DeadlinePolicy;
 use crate::telemetry::RequestSpan;
 use crate::workflow::Workflow;
 
@@ -35,11 +34,10 @@ impl AppState {
 
 pub fn workflow_from(settings: &Settings) -> Workflow {
     Workflow {
-        deadlines: DeadlinePolicy {
-            default_class: settings.lifecycle.default_deadline_class,
-            ..DeadlinePolicy::default()
-        },
-        return_window: chrono::Duration::hours(24),
+        deadlines: settings.deadlines.clone(),
+        default_class: settings.lifecycle.default_deadline_class,
+        calendar: Default::default(),
+        public_url: settings.email.public_url.clone(),
         access_secret: settings.auth.access_code_secret.as_bytes().to_vec(),
         rules: Default::default(),
     }

@@ -12,14 +12,16 @@ use uuid::Uuid;
 use crate::auth::Claims;
 use crate::db::audit::{self, AuditActor, Change};
 use crate::db::models::{Appeal, Assignment, NewAppeal, NewAssignment};
-use crate::db::schema::appeals;
+use crate::db::schema::{appeals, extensions, suspensions};
 use crate::db::{self as store, appeals as q, reference};
-use crate::domain::deadline::DeadlinePolicy;
+use crate::deadlines::{self, CalendarBook};
+use crate::domain::calendar::Calendar;
+use crate::domain::deadline::DeadlineSettings;
 use crate::domain::enums::{DeadlineClass, Disposition, Satisfaction, Status, Visibility};
 use crate::domain::ids::china_offset;
 use crate::domain::ids::{TrackingNo, access_code_from_digest, random_access_code};
 use crate::domain::intake::ValidIntake;
-use crate::domain::lifecycle::{self, Action, Actor, Facts, Plan, Policy};
+use crate::domain::lifecycle::{self, Action, Actor, Facts, Plan};
 use crate::domain::routing::{Decision, RuleRef, Sample};
 use crate::error::AppError;
 use crate::rulebook::RuleBook;
@@ -27,8 +29,13 @@ use crate::rulebook::RuleBook;
 /// Settings the use cases need.
 #[derive(Clone)]
 pub struct Workflow {
-    pub deadlines: DeadlinePolicy,
-    pub return_window: Duration,
+    pub deadlines: DeadlineSettings,
+    /// the class used when neither a routing rule nor the dispatcher names one
+    pub default_class: DeadlineClass,
+    /// the working calendar, cached and kept current
+    pub calendar: std::sync::Arc<CalendarBook>,
+    /// links in e-mail point here
+    pub public_url: String,
     /// keys the access-code hashes and the codes re-derived for idempotent replays
     pub access_secret: Vec<u8>,
     /// the compiled routing table, cached and kept current
@@ -75,12 +82,6 @@ impl Workflow {
     /// The access code of an intake made under an Idempotency-Key, derivable again on replay.
     fn derived_access_code(&self, key: &str, appeal_id: Uuid) -> String {
         access_code_from_digest(&self.mac(&[b"access-code", key.as_bytes(), appeal_id.as_bytes()]))
-    }
-
-    fn policy(&self) -> Policy {
-        Policy {
-            return_window: self.return_window,
-        }
     }
 }
 
@@ -235,6 +236,11 @@ fn insert_new(
         Route::Dispatch { .. } => (None, None),
     };
     let credit_code = intake.credit_code.as_ref().map(|c| c.to_string());
+    let cal = wf.calendar.current(conn)?;
+    let pool_clock = match &route {
+        Route::Pool { .. } => Some(wf.deadlines.pool_clock(&cal, now)),
+        Route::Dispatch { .. } => None,
+    };
     let new = NewAppeal {
         id,
         tracking_no: tracking_no.as_str(),
@@ -259,6 +265,9 @@ fn insert_new(
         urgency: decision.urgency.unwrap_or(intake.urgency).as_str(),
         pool_reason,
         pool_detail,
+        pooled_at: pool_clock.map(|_| now),
+        dispatch_warn_at: pool_clock.map(|(warn, _)| warn),
+        dispatch_due_at: pool_clock.map(|(_, due)| due),
         created_at: now,
         updated_at: now,
     };
@@ -298,8 +307,10 @@ fn insert_new(
                 lead,
                 co,
                 class: decision.deadline_class,
+                reply_by: None,
             };
-            let details = dispatch_to(conn, wf, &appeal, &target, &Assigner::Rule(rule), now)?;
+            let details =
+                dispatch_to(conn, wf, &cal, &appeal, &target, &Assigner::Rule(rule), now)?;
             diesel::update(appeals::table.find(id))
                 .set((
                     appeals::status.eq(Status::Dispatched.as_str()),
@@ -325,6 +336,8 @@ fn insert_new(
         }
         Route::Pool { .. } => appeal,
     };
+    deadlines::refresh_alarm(conn, &wf.deadlines, &cal, id)?;
+    crate::notify::receipt(conn, wf, &cal, &appeal)?;
     Ok(Filed {
         appeal,
         access_code,
@@ -430,6 +443,8 @@ pub struct Target<'a> {
     pub lead: &'a str,
     pub co: &'a [String],
     pub class: Option<DeadlineClass>,
+    /// a reply deadline set for this appeal (complex matters), instead of the class's
+    pub reply_by: Option<DateTime<Utc>>,
 }
 
 /// 派单: assignments (auto-assigned to a clerk where the department wants it), deadlines and the
@@ -438,13 +453,14 @@ pub struct Target<'a> {
 fn dispatch_to(
     conn: &mut PgConnection,
     wf: &Workflow,
+    cal: &Calendar,
     appeal: &Appeal,
     target: &Target<'_>,
     by: &Assigner<'_>,
     now: DateTime<Utc>,
 ) -> Result<serde_json::Value, AppError> {
-    let class = target.class.unwrap_or(wf.deadlines.default_class);
-    let due = wf.deadlines.due(class, now);
+    let class = target.class.unwrap_or(wf.default_class);
+    let due = wf.deadlines.at_dispatch(cal, class, now, target.reply_by);
     let (assigned_by, rule_id, rule_version) = match by {
         Assigner::Person(id) => (Some(*id), None, None),
         Assigner::Rule(rule) => (None, Some(rule.id), Some(rule.version)),
@@ -471,17 +487,29 @@ fn dispatch_to(
             },
         )?;
     }
-    diesel::update(appeals::table.find(appeal.id))
+    let updated: Appeal = diesel::update(appeals::table.find(appeal.id))
         .set((
-            appeals::lead_department_code.eq(target.lead),
-            appeals::deadline_class.eq(class.as_str()),
-            appeals::dispatched_at.eq(now),
-            appeals::sign_due_at.eq(due.sign_by),
-            appeals::reply_due_at.eq(due.reply_by),
-            appeals::pool_reason.eq(None::<String>),
-            appeals::pool_detail.eq(None::<String>),
+            (
+                appeals::lead_department_code.eq(target.lead),
+                appeals::deadline_class.eq(class.as_str()),
+                appeals::dispatched_at.eq(now),
+                appeals::sign_due_at.eq(due.sign_by),
+                appeals::sign_warn_at.eq(due.sign_warn),
+                appeals::reply_due_at.eq(due.reply_by),
+                appeals::reply_warn_at.eq(due.reply_warn),
+            ),
+            (
+                appeals::sign_stage.eq(0),
+                appeals::reply_stage.eq(0),
+                appeals::signed_on_time.eq(None::<bool>),
+                appeals::replied_on_time.eq(None::<bool>),
+                appeals::pool_reason.eq(None::<String>),
+                appeals::pool_detail.eq(None::<String>),
+            ),
         ))
-        .execute(conn)?;
+        .returning(Appeal::as_returning())
+        .get_result(conn)?;
+    crate::notify::dispatched(conn, wf, cal, &updated, now)?;
     let mut details = json!({
         "lead_department_code": target.lead,
         "co_department_codes": target.co,
@@ -505,6 +533,8 @@ pub enum ActionRequest {
         lead_department_code: String,
         co_department_codes: Vec<String>,
         deadline_class: Option<DeadlineClass>,
+        /// a reply deadline for this appeal (complex matters only)
+        reply_due_at: Option<DateTime<Utc>>,
         /// required when sending it back to the department that returned it
         note: Option<String>,
     },
@@ -549,6 +579,16 @@ pub enum ActionRequest {
         content: String,
         visibility: Visibility,
     },
+    /// 延期申请
+    Extension {
+        until: DateTime<Utc>,
+        reason: String,
+    },
+    /// a supervisor's decision on the pending extension
+    DecideExtension {
+        approve: bool,
+        note: Option<String>,
+    },
 }
 
 impl ActionRequest {
@@ -575,6 +615,18 @@ impl ActionRequest {
             ActionRequest::Note { .. } => Action::Note,
             ActionRequest::RefuseReturn { .. } => Action::RefuseReturn,
             ActionRequest::Assign { .. } => Action::Assign,
+            ActionRequest::Extension { .. } => Action::Extension,
+            ActionRequest::DecideExtension { .. } => Action::DecideExtension,
+        }
+    }
+
+    /// The audit log's name for it.
+    fn audit_name(&self, plan: &Plan) -> &'static str {
+        match self {
+            _ if plan.co_sign => "sign_co",
+            ActionRequest::DecideExtension { approve: true, .. } => "extension_approve",
+            ActionRequest::DecideExtension { approve: false, .. } => "extension_reject",
+            other => other.action().name(),
         }
     }
 }
@@ -603,7 +655,7 @@ pub fn facts_from(appeal: &Appeal, live: &[Assignment], department: Option<&str>
             .filter(|a| a.role == "co")
             .map(|a| a.department_code.clone())
             .collect(),
-        dispatched_at: appeal.dispatched_at,
+        return_by: None,
         own_part_signed,
         was_returned: appeal.status == Status::Submitted.as_str()
             && appeal.pool_reason.as_deref() == Some("returned"),
@@ -623,9 +675,11 @@ pub fn act(
     conn.transaction(|conn| {
         let appeal = q::lock(conn, appeal_id)?.ok_or_else(|| not_found(appeal_id))?;
         let actor = Actor { role: staff.role, department: staff.department.clone() };
-        let facts = facts_of(conn, &appeal, staff.department.as_deref())?;
+        let cal = wf.calendar.current(conn)?;
+        let mut facts = facts_of(conn, &appeal, staff.department.as_deref())?;
+        facts.return_by = appeal.dispatched_at.map(|d| wf.deadlines.return_by(&cal, d, &[]));
         let action = request.action();
-        let plan = lifecycle::plan(action, &actor, &facts, &wf.policy(), now)?;
+        let plan = lifecycle::plan(action, &actor, &facts, now)?;
         if let Some(expected) = expected_version
             && expected != appeal.version
         {
@@ -634,7 +688,7 @@ pub fn act(
                 appeal.version
             )));
         }
-        let details = apply(conn, wf, &appeal, staff, request, &plan, now)?;
+        let details = apply(conn, wf, &cal, &appeal, staff, request, &plan, now)?;
         diesel::update(appeals::table.find(appeal.id))
             .set((appeals::status.eq(plan.to.as_str()), appeals::version.eq(appeal.version + 1), appeals::updated_at.eq(now)))
             .execute(conn)?;
@@ -643,13 +697,14 @@ pub fn act(
             appeal.id,
             &AuditActor { user_id: Some(staff.sub), role: staff.role.as_str().into() },
             &Change {
-                action: if plan.co_sign { "sign_co" } else { action.name() },
+                action: request.audit_name(&plan),
                 from_status: Some(plan.from.as_str()),
                 to_status: Some(plan.to.as_str()),
                 details,
             },
             now,
         )?;
+        deadlines::refresh_alarm(conn, &wf.deadlines, &cal, appeal.id)?;
         q::find(conn, appeal.id)?.ok_or_else(|| not_found(appeal.id))
     })
 }
@@ -660,9 +715,11 @@ pub fn not_found(id: Uuid) -> AppError {
 
 /// The action's own changes (beyond status, version and the audit event); returns the details
 /// the audit event records.
+#[allow(clippy::too_many_arguments)]
 fn apply(
     conn: &mut PgConnection,
     wf: &Workflow,
+    cal: &Calendar,
     appeal: &Appeal,
     staff: &Claims,
     request: &ActionRequest,
@@ -676,9 +733,13 @@ fn apply(
             lead_department_code,
             co_department_codes,
             deadline_class,
+            reply_due_at,
             note,
         } => {
             let note = optional(note.as_deref(), "note", 500)?;
+            if let Some(until) = reply_due_at {
+                check_set_reply_due(wf, cal, *deadline_class, *until, now)?;
+            }
             if appeal.pool_reason.as_deref() == Some("returned")
                 && appeal.returned_by.as_deref() == Some(lead_department_code.as_str())
                 && note.is_none()
@@ -696,9 +757,17 @@ fn apply(
                 lead: lead_department_code,
                 co: co_department_codes,
                 class: *deadline_class,
+                reply_by: *reply_due_at,
             };
-            let mut details =
-                dispatch_to(conn, wf, appeal, &target, &Assigner::Person(staff.sub), now)?;
+            let mut details = dispatch_to(
+                conn,
+                wf,
+                cal,
+                appeal,
+                &target,
+                &Assigner::Person(staff.sub),
+                now,
+            )?;
             details["note"] = json!(note);
             Ok(details)
         }
@@ -712,9 +781,17 @@ fn apply(
                 lead: &department,
                 co: &[],
                 class: None,
+                reply_by: None,
             };
-            let mut details =
-                dispatch_to(conn, wf, appeal, &target, &Assigner::Person(staff.sub), now)?;
+            let mut details = dispatch_to(
+                conn,
+                wf,
+                cal,
+                appeal,
+                &target,
+                &Assigner::Person(staff.sub),
+                now,
+            )?;
             details["reason"] = json!(reason);
             Ok(details)
         }
@@ -750,9 +827,13 @@ fn apply(
             if let Some(assignment) = live.iter().find(|a| a.department_code == dept) {
                 q::sign_assignment(conn, assignment.id, staff.sub, now)?;
             }
+            let on_time = appeal.sign_due_at.map(|due| now <= due);
             if !plan.co_sign {
                 diesel::update(row)
-                    .set(appeals::signed_at.eq(now))
+                    .set((
+                        appeals::signed_at.eq(now),
+                        appeals::signed_on_time.eq(on_time),
+                    ))
                     .execute(conn)?;
             }
             Ok(json!({ "department_code": dept, "part": if plan.co_sign { "co" } else { "lead" } }))
@@ -760,7 +841,21 @@ fn apply(
         ActionRequest::Return { reason } => {
             let reason = required(reason, "reason", 500)?;
             q::end_assignments(conn, id, now, Some("returned"))?;
+            void_pending_extension(conn, id, "the appeal was returned", now)?;
             let department = appeal.lead_department_code.clone().unwrap_or_default();
+            let (dispatch_warn, dispatch_due) = wf.deadlines.pool_clock(cal, now);
+            diesel::update(row)
+                .set((
+                    appeals::pooled_at.eq(now),
+                    appeals::dispatch_due_at.eq(dispatch_due),
+                    appeals::dispatch_warn_at.eq(dispatch_warn),
+                    appeals::dispatch_stage.eq(0),
+                    appeals::sign_warn_at.eq(None::<DateTime<Utc>>),
+                    appeals::reply_warn_at.eq(None::<DateTime<Utc>>),
+                    appeals::sign_stage.eq(0),
+                    appeals::reply_stage.eq(0),
+                ))
+                .execute(conn)?;
             diesel::update(row)
                 .set((
                     // in the same statement as the lead goes: the table's CHECK wants a lead
@@ -785,24 +880,77 @@ fn apply(
             diesel::update(row)
                 .set(appeals::suspended_at.eq(now))
                 .execute(conn)?;
+            diesel::insert_into(suspensions::table)
+                .values((
+                    suspensions::appeal_id.eq(id),
+                    suspensions::started_at.eq(now),
+                    suspensions::reason.eq(&reason),
+                ))
+                .execute(conn)?;
             Ok(json!({ "reason": reason }))
         }
         ActionRequest::Resume { reason } => {
             let reason = optional(reason.as_deref(), "reason", 500)?;
-            let suspended_for = appeal.suspended_at.map(|s| (now - s).num_seconds());
+            let since = appeal.suspended_at.unwrap_or(now);
+            diesel::update(
+                suspensions::table
+                    .filter(suspensions::appeal_id.eq(id))
+                    .filter(suspensions::ended_at.is_null()),
+            )
+            .set(suspensions::ended_at.eq(now))
+            .execute(conn)?;
+            // the clock stood still: the reply deadline moves by the suspended time
+            let wall = deadlines::reply_is_wall(&wf.deadlines, appeal);
+            let suspended = deadlines::suspensions_of(conn, id)?;
+            let reply_due = appeal
+                .reply_due_at
+                .map(|due| wf.deadlines.extended_by_suspension(cal, wall, due, since, now));
+            let reply_warn = match (appeal.dispatched_at, reply_due) {
+                (Some(start), Some(due)) => {
+                    Some(wf.deadlines.warn_at(cal, wall, start, due, &suspended))
+                }
+                _ => None,
+            };
             diesel::update(row)
-                .set(appeals::suspended_at.eq(None::<DateTime<Utc>>))
+                .set((
+                    appeals::suspended_at.eq(None::<DateTime<Utc>>),
+                    appeals::reply_due_at.eq(reply_due),
+                    appeals::reply_warn_at.eq(reply_warn),
+                    appeals::reply_stage.eq(0),
+                ))
                 .execute(conn)?;
-            Ok(json!({ "reason": reason, "suspended_seconds": suspended_for }))
+            Ok(json!({
+                "reason": reason,
+                "suspended_seconds": (now - since).num_seconds(),
+                "suspended_working_minutes": cal.working_between(since, now, &[]).num_minutes(),
+                "previous_reply_due_at": appeal.reply_due_at,
+                "reply_due_at": reply_due,
+            }))
         }
         ActionRequest::Reply { content } => {
             let content = required(content, "content", 5000)?;
             let dept = appeal.lead_department_code.clone().unwrap_or_default();
             let reply_id = q::insert_reply(conn, id, &dept, staff.sub, &content, now)?;
+            void_pending_extension(conn, id, "the appeal was answered", now)?;
+            let on_time = appeal.reply_due_at.map(|due| now <= due);
+            let suspended = deadlines::suspensions_of(conn, id)?;
+            let handling = appeal
+                .dispatched_at
+                .map(|start| cal.working_between(start, now, &suspended).num_minutes() as i32);
             diesel::update(row)
-                .set(appeals::replied_at.eq(now))
+                .set((
+                    appeals::replied_at.eq(now),
+                    appeals::replied_on_time.eq(on_time),
+                    appeals::handling_working_minutes.eq(handling),
+                ))
                 .execute(conn)?;
-            Ok(json!({ "reply_id": reply_id, "department_code": dept }))
+            crate::notify::replied(conn, wf, cal, appeal, now)?;
+            Ok(json!({
+                "reply_id": reply_id,
+                "department_code": dept,
+                "on_time": on_time,
+                "handling_working_minutes": handling,
+            }))
         }
         ActionRequest::FollowUp {
             contacted,
@@ -830,11 +978,18 @@ fn apply(
                         .execute(conn)?;
                 }
                 Status::InProgress => {
-                    // 重办: back to the department, which answers again
+                    // 重办: back to the department, which answers again by a new deadline
+                    let within = wf.deadlines.rehandle_within;
+                    let due = within.due_from(cal, now);
+                    let warn = wf.deadlines.warn_at(cal, within.is_wall(), now, due, &[]);
                     diesel::update(row)
                         .set((
                             appeals::replied_at.eq(None::<DateTime<Utc>>),
                             appeals::rehandle_count.eq(appeal.rehandle_count + 1),
+                            appeals::reply_due_at.eq(due),
+                            appeals::reply_warn_at.eq(warn),
+                            appeals::reply_stage.eq(0),
+                            appeals::replied_on_time.eq(None::<bool>),
                         ))
                         .execute(conn)?;
                 }
@@ -899,6 +1054,7 @@ fn apply(
                 _ => {}
             }
             q::end_assignments(conn, id, now, Some("merged"))?;
+            void_pending_extension(conn, id, "the appeal was merged", now)?;
             diesel::update(row)
                 .set((
                     appeals::merged_into.eq(primary.id),
@@ -946,7 +1102,224 @@ fn apply(
                 json!({ "note_id": note_id, "visibility": visibility.as_str(), "department_code": department, "co_handler_reported": reported }),
             )
         }
+        ActionRequest::Extension { until, reason } => {
+            request_extension(conn, wf, cal, appeal, staff, *until, reason, now)
+        }
+        ActionRequest::DecideExtension { approve, note } => {
+            decide_extension(conn, wf, cal, appeal, staff, *approve, note.as_deref(), now)
+        }
     }
+}
+
+/// A reply deadline the dispatcher sets for one appeal: complex matters only, in the future,
+/// within a year.
+fn check_set_reply_due(
+    wf: &Workflow,
+    cal: &Calendar,
+    class: Option<DeadlineClass>,
+    until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if class != Some(DeadlineClass::Complex) {
+        return Err(AppError::invalid(
+            "reply_due_at",
+            "a reply deadline can be set per appeal only for a complex matter (deadline_class \"complex\")",
+        ));
+    }
+    let sign_by = wf
+        .deadlines
+        .spans(DeadlineClass::Complex)
+        .sign
+        .due_from(cal, now);
+    if until <= sign_by {
+        return Err(AppError::invalid(
+            "reply_due_at",
+            format!(
+                "reply_due_at must be later than the sign-by instant ({})",
+                local(cal, sign_by)
+            ),
+        ));
+    }
+    if until > now + Duration::days(366) {
+        return Err(AppError::invalid(
+            "reply_due_at",
+            "reply_due_at must be within a year",
+        ));
+    }
+    Ok(())
+}
+
+/// An instant in the calendar's zone, as people read it.
+fn local(cal: &Calendar, at: DateTime<Utc>) -> String {
+    at.with_timezone(&cal.tz()).format("%Y-%m-%d %H:%M").to_string()
+}
+
+fn void_pending_extension(
+    conn: &mut PgConnection,
+    appeal_id: Uuid,
+    why: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(
+        extensions::table
+            .filter(extensions::appeal_id.eq(appeal_id))
+            .filter(extensions::status.eq("pending")),
+    )
+    .set((
+        extensions::status.eq("void"),
+        extensions::decided_at.eq(now),
+        extensions::decision_note.eq(why),
+    ))
+    .execute(conn)
+}
+
+/// 延期申请: before the reply deadline, to at most N working days after it, one at a time.
+#[allow(clippy::too_many_arguments)]
+fn request_extension(
+    conn: &mut PgConnection,
+    wf: &Workflow,
+    cal: &Calendar,
+    appeal: &Appeal,
+    staff: &Claims,
+    until: DateTime<Utc>,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<serde_json::Value, AppError> {
+    let reason = required(reason, "reason", 500)?;
+    let due = appeal.reply_due_at.ok_or_else(|| {
+        AppError::Conflict("this appeal has no reply deadline to extend".into())
+    })?;
+    if now >= due {
+        return Err(AppError::Conflict(format!(
+            "the reply deadline passed at {}: an extension must be asked for before the deadline; reply now, or explain the delay in a note",
+            local(cal, due)
+        )));
+    }
+    let pending: Option<(i64, DateTime<Utc>)> = extensions::table
+        .filter(extensions::appeal_id.eq(appeal.id))
+        .filter(extensions::status.eq("pending"))
+        .select((extensions::id, extensions::created_at))
+        .first(conn)
+        .optional()?;
+    if let Some((_, asked)) = pending {
+        return Err(AppError::Conflict(format!(
+            "an extension request asked at {} is still waiting for a supervisor's decision",
+            local(cal, asked)
+        )));
+    }
+    if until <= due {
+        return Err(AppError::invalid(
+            "until",
+            format!(
+                "until must be later than the current reply deadline ({})",
+                local(cal, due)
+            ),
+        ));
+    }
+    let limit = wf.deadlines.extension_limit(cal, due);
+    if until > limit {
+        return Err(AppError::invalid(
+            "until",
+            format!(
+                "an extension reaches at most {} working days past the current deadline: no later than {}",
+                wf.deadlines.extension_max_working_days,
+                local(cal, limit)
+            ),
+        ));
+    }
+    let department = appeal.lead_department_code.clone().unwrap_or_default();
+    let extension_id: i64 = diesel::insert_into(extensions::table)
+        .values((
+            extensions::appeal_id.eq(appeal.id),
+            extensions::department_code.eq(&department),
+            extensions::requested_by.eq(staff.sub),
+            extensions::reason.eq(&reason),
+            extensions::previous_due_at.eq(due),
+            extensions::requested_until.eq(until),
+            extensions::status.eq("pending"),
+            extensions::created_at.eq(now),
+        ))
+        .returning(extensions::id)
+        .get_result(conn)?;
+    Ok(json!({
+        "extension_id": extension_id,
+        "department_code": department,
+        "reason": reason,
+        "reply_due_at": due,
+        "until": until,
+    }))
+}
+
+/// A supervisor approves (the reply deadline moves; the appellant is told) or rejects (with a
+/// reason) the pending extension request.
+#[allow(clippy::too_many_arguments)]
+fn decide_extension(
+    conn: &mut PgConnection,
+    wf: &Workflow,
+    cal: &Calendar,
+    appeal: &Appeal,
+    staff: &Claims,
+    approve: bool,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<serde_json::Value, AppError> {
+    let note = optional(note, "note", 500)?;
+    if !approve && note.is_none() {
+        return Err(AppError::invalid(
+            "note",
+            "rejecting an extension needs a note telling the department why",
+        ));
+    }
+    let pending: Option<(i64, DateTime<Utc>, DateTime<Utc>)> = extensions::table
+        .filter(extensions::appeal_id.eq(appeal.id))
+        .filter(extensions::status.eq("pending"))
+        .select((
+            extensions::id,
+            extensions::previous_due_at,
+            extensions::requested_until,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((extension_id, previous, until)) = pending else {
+        return Err(AppError::Conflict(
+            "no extension request is pending for this appeal".into(),
+        ));
+    };
+    if approve && until <= now {
+        return Err(AppError::Conflict(format!(
+            "the requested date ({}) has already passed; reject this request and let the department ask again",
+            local(cal, until)
+        )));
+    }
+    diesel::update(extensions::table.find(extension_id))
+        .set((
+            extensions::status.eq(if approve { "approved" } else { "rejected" }),
+            extensions::decided_by.eq(staff.sub),
+            extensions::decided_at.eq(now),
+            extensions::decision_note.eq(note.as_deref()),
+        ))
+        .execute(conn)?;
+    if approve {
+        let wall = deadlines::reply_is_wall(&wf.deadlines, appeal);
+        let suspended = deadlines::suspensions_of(conn, appeal.id)?;
+        let start = appeal.dispatched_at.unwrap_or(now);
+        let warn = wf.deadlines.warn_at(cal, wall, start, until, &suspended);
+        diesel::update(appeals::table.find(appeal.id))
+            .set((
+                appeals::reply_due_at.eq(until),
+                appeals::reply_warn_at.eq(warn),
+                appeals::reply_stage.eq(0),
+            ))
+            .execute(conn)?;
+        crate::notify::extension_approved(conn, wf, cal, appeal, until, now)?;
+    }
+    Ok(json!({
+        "extension_id": extension_id,
+        "approved": approve,
+        "note": note,
+        "previous_reply_due_at": previous,
+        "reply_due_at": if approve { until } else { previous },
+    }))
 }
 
 /// A department that exists and is active, or a 422 naming `field`.

@@ -1,6 +1,7 @@
 //! Staff actions on one appeal: `POST /api/v1/appeals/{id}/{action}`.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -23,6 +24,9 @@ pub struct DispatchBody {
     #[serde(default)]
     pub co_department_codes: Vec<String>,
     pub deadline_class: Option<DeadlineClass>,
+    /// a reply deadline for this appeal instead of the class's (complex matters only), RFC 3339
+    #[serde(default)]
+    pub reply_due_at: Option<DateTime<Utc>>,
     /// why; required when sending the appeal back to the department that returned it
     #[serde(default)]
     pub note: Option<String>,
@@ -113,7 +117,26 @@ fn internal() -> Visibility {
     Visibility::Internal
 }
 
-const ACTIONS: &str = "dispatch, sign, return, refuse-return, assign, suspend, resume, reply, follow-up, reject, merge, supervise, notes";
+/// extension (延期申请, a clerk of the lead department): the new reply deadline and why; asked
+/// before the current deadline, at most 10 working days past it
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionBody {
+    /// RFC 3339
+    pub until: DateTime<Utc>,
+    pub reason: String,
+}
+
+/// extension-decision (a supervisor): approve or reject the pending request; a rejection needs a note
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionDecisionBody {
+    pub approve: bool,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+const ACTIONS: &str = "dispatch, sign, return, refuse-return, assign, suspend, resume, reply, follow-up, reject, merge, supervise, notes, extension, extension-decision";
 
 fn parse_action(action: &str, body: &[u8]) -> Result<ActionRequest, AppError> {
     // sign and resume need no body; accept an empty one
@@ -129,6 +152,7 @@ fn parse_action(action: &str, body: &[u8]) -> Result<ActionRequest, AppError> {
                     .map(|c| c.trim().to_owned())
                     .collect(),
                 deadline_class: b.deadline_class,
+                reply_due_at: b.reply_due_at,
                 note: b.note,
             }
         }
@@ -198,6 +222,20 @@ fn parse_action(action: &str, body: &[u8]) -> Result<ActionRequest, AppError> {
                 visibility: b.visibility,
             }
         }
+        "extension" => {
+            let b: ExtensionBody = json::parse(body)?.value;
+            ActionRequest::Extension {
+                until: b.until,
+                reason: b.reason,
+            }
+        }
+        "extension-decision" => {
+            let b: ExtensionDecisionBody = json::parse(body)?.value;
+            ActionRequest::DecideExtension {
+                approve: b.approve,
+                note: b.note,
+            }
+        }
         other => {
             return Err(AppError::NotFound(format!(
                 "no action `{other}`; the actions are: {ACTIONS}"
@@ -214,11 +252,12 @@ fn parse_action(action: &str, body: &[u8]) -> Result<ActionRequest, AppError> {
 /// reason; reply `ReplyBody`; follow-up `FollowUpBody`; reject `RejectBody`; merge `MergeBody`;
 /// supervise `SuperviseBody`; notes `NoteBody`; refuse-return (驳回退单, dispatcher: back to the
 /// department that returned it) `ReasonBody`; assign (a clerk gives the department's part to a
-/// colleague) `AssignBody`.
+/// colleague) `AssignBody`; extension (延期, the lead department) `ExtensionBody`;
+/// extension-decision (a supervisor) `ExtensionDecisionBody`.
 #[utoipa::path(post, path = "/api/v1/appeals/{id}/{action}", tag = "appeals",
     params(
         ("id" = Uuid, Path, description = "appeal id"),
-        ("action" = String, Path, description = "dispatch | sign | return | refuse-return | assign | suspend | resume | reply | follow-up | reject | merge | supervise | notes"),
+        ("action" = String, Path, description = "dispatch | sign | return | refuse-return | assign | suspend | resume | reply | follow-up | reject | merge | supervise | notes | extension | extension-decision"),
         ("If-Match" = Option<i32>, Header, description = "the version you acted on")),
     request_body(content = Object, description = "depends on the action; see the *Body schemas"),
     responses(

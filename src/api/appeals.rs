@@ -192,7 +192,7 @@ fn appellant_view(
         .into_iter()
         // internal bookkeeping stays internal: notes and supervision flags are not steps of
         // the appellant's matter
-        .filter(|e| !matches!(e.action.as_str(), "note" | "supervise" | "sign_co"))
+        .filter(|e| APPELLANT_STEPS.contains(&e.action.as_str()))
         .map(|e| TimelineEntry {
             action: e.action,
             status: e.to_status,
@@ -220,6 +220,24 @@ fn appellant_view(
         timeline,
     })
 }
+
+/// The steps of their matter an appellant sees. Internal bookkeeping (notes, supervision,
+/// co-handlers' signatures, clerk assignment, deadline alarms, extension requests and
+/// rejections) stays internal; an approved extension is shown, since the promised date moved.
+const APPELLANT_STEPS: &[&str] = &[
+    "intake",
+    "dispatch",
+    "refuse_return",
+    "sign",
+    "return",
+    "suspend",
+    "resume",
+    "reply",
+    "follow_up",
+    "reject",
+    "merge",
+    "extension_approve",
+];
 
 /// Loads an appeal for a staff member: 404 if it does not exist, 403 for a clerk of a
 /// department it is not assigned to.
@@ -323,6 +341,7 @@ fn view_with(
         replies: q::replies_of(conn, id)?,
         notes: q::notes_of(conn, id, false)?,
         follow_ups: q::follow_ups_of(conn, id)?,
+        extensions: q::extensions_of(conn, id)?,
         co_department_codes: facts.co_departments,
         contact,
         appeal,

@@ -4,6 +4,8 @@
 pub mod actions;
 pub mod appeals;
 pub mod auth;
+pub mod calendar;
+pub mod extensions;
 pub mod health;
 pub mod json;
 pub mod lists;
@@ -47,7 +49,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(routing::explain)
             .service(routing::test_draft)
             .service(staffing::auto_assign)
-            .service(staffing::absence),
+            .service(staffing::absence)
+            .service(calendar::changes)
+            .service(calendar::get_calendar)
+            .service(calendar::put_calendar)
+            .service(calendar::put_day)
+            .service(calendar::delete_day)
+            .service(extensions::list),
     )
     .service(health::healthz)
     .service(health::readyz);

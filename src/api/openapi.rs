@@ -3,7 +3,9 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{actions, appeals, auth, health, lists, reference, routing, staffing, views};
+use super::{
+    actions, appeals, auth, calendar, extensions, health, lists, reference, routing, staffing, views,
+};
 use crate::domain::enums;
 use crate::domain::intake::IntakeRequest;
 use crate::error::{ErrorBody, ErrorDetail};
@@ -32,14 +34,22 @@ use crate::error::{ErrorBody, ErrorDetail};
         routing::test_draft,
         staffing::auto_assign,
         staffing::absence,
+        calendar::get_calendar,
+        calendar::put_calendar,
+        calendar::put_day,
+        calendar::delete_day,
+        calendar::changes,
+        extensions::list,
         health::healthz,
         health::readyz,
     ),
     components(schemas(
         IntakeRequest, ErrorBody, ErrorDetail,
-        views::Filed, views::StaffAppeal, views::AppellantAppeal, views::AppealSummary, views::EventView,
+        views::Filed, views::StaffAppeal, views::ExtensionRequestView, views::AppellantAppeal, views::AppealSummary, views::EventView,
         actions::DispatchBody, actions::EmptyBody, actions::ReasonBody, actions::OptionalReasonBody, actions::RejectBody, actions::ReplyBody,
-        actions::AssignBody, actions::FollowUpBody, actions::MergeBody, actions::SuperviseBody, actions::NoteBody,
+        actions::AssignBody, actions::ExtensionBody, actions::ExtensionDecisionBody, actions::FollowUpBody, actions::MergeBody, actions::SuperviseBody, actions::NoteBody,
+        calendar::CalendarView, calendar::DayView, calendar::CalendarSettingsBody, calendar::DayBody, calendar::ChangeView,
+        extensions::ExtensionView,
         enums::AppellantKind, enums::AppealKind, enums::Channel, enums::Status, enums::Role,
         enums::DeadlineClass, enums::Satisfaction, enums::Disposition, enums::Visibility,
     )),
@@ -48,6 +58,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         (name = "appeals", description = "intake, the appellant's view, staff actions, the audit trail"),
         (name = "work lists", description = "queue and pool"),
         (name = "routing", description = "rule tables (派单目录), explain, draft tests"),
+        (name = "calendar", description = "the working calendar: hours, holidays, make-up days (调休)"),
         (name = "staffing", description = "auto-assignment and absence inside departments"),
         (name = "reference", description = "public reference data for the intake form"),
         (name = "auth", description = "staff login"),

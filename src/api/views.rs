@@ -63,9 +63,34 @@ pub struct StaffAppeal {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// in the pool: dispatch by then (2 working hours)
+    pub dispatch_due_at: Option<DateTime<Utc>>,
+    /// a running deadline has passed (催办 sent)
+    pub overdue: bool,
+    /// reporting: signed / replied by the deadline, working hours of handling (minutes)
+    pub signed_on_time: Option<bool>,
+    pub replied_on_time: Option<bool>,
+    pub handling_working_minutes: Option<i32>,
+    /// extension requests (延期), oldest first
+    pub extensions: Vec<ExtensionRequestView>,
     pub replies: Vec<ReplyView>,
     pub notes: Vec<NoteView>,
     pub follow_ups: Vec<FollowUpView>,
+}
+
+/// One extension request of an appeal.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExtensionRequestView {
+    pub id: i64,
+    pub department_code: String,
+    pub reason: String,
+    pub previous_due_at: DateTime<Utc>,
+    pub requested_until: DateTime<Utc>,
+    /// pending, approved, rejected, void
+    pub status: String,
+    pub decision_note: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
 }
 
 /// One department's part of an appeal (主办 lead or 协办 co-handler).
@@ -122,11 +147,20 @@ pub struct StaffParts {
     pub replies: Vec<Reply>,
     pub notes: Vec<Note>,
     pub follow_ups: Vec<FollowUp>,
+    pub extensions: Vec<crate::db::appeals::ExtensionRow>,
+}
+
+/// Whether a clock of the appeal in its current state is past its deadline.
+fn is_overdue(a: &Appeal) -> bool {
+    crate::deadlines::clocks_of(a)
+        .iter()
+        .any(|c| c.stage >= crate::domain::deadline::Stage::Overdue.level())
 }
 
 impl From<StaffParts> for StaffAppeal {
     fn from(p: StaffParts) -> Self {
         let a = p.appeal;
+        let overdue = is_overdue(&a);
         let (visibility, name, phone, email, enterprise_name, credit_code) = match p.contact {
             ContactView::Full => (
                 "full",
@@ -147,6 +181,26 @@ impl From<StaffParts> for StaffAppeal {
             ContactView::Hidden => ("hidden", None, None, None, None, None),
         };
         StaffAppeal {
+            dispatch_due_at: a.dispatch_due_at,
+            overdue,
+            signed_on_time: a.signed_on_time,
+            replied_on_time: a.replied_on_time,
+            handling_working_minutes: a.handling_working_minutes,
+            extensions: p
+                .extensions
+                .into_iter()
+                .map(|e| ExtensionRequestView {
+                    id: e.id,
+                    department_code: e.department_code,
+                    reason: e.reason,
+                    previous_due_at: e.previous_due_at,
+                    requested_until: e.requested_until,
+                    status: e.status,
+                    decision_note: e.decision_note,
+                    decided_at: e.decided_at,
+                    created_at: e.created_at,
+                })
+                .collect(),
             id: a.id,
             tracking_no: a.tracking_no,
             status: a.status,
@@ -247,6 +301,10 @@ pub struct AppealSummary {
     pub deadline_class: Option<String>,
     pub sign_due_at: Option<DateTime<Utc>>,
     pub reply_due_at: Option<DateTime<Utc>>,
+    /// in the pool: dispatch by then
+    pub dispatch_due_at: Option<DateTime<Utc>>,
+    /// a running deadline has passed
+    pub overdue: bool,
     pub supervised: bool,
     pub confidential: bool,
     pub urgency: String,
@@ -260,7 +318,10 @@ pub struct AppealSummary {
 
 impl AppealSummary {
     pub fn of(a: Appeal, assignment_role: Option<String>) -> AppealSummary {
+        let overdue = is_overdue(&a);
         AppealSummary {
+            dispatch_due_at: a.dispatch_due_at,
+            overdue,
             id: a.id,
             tracking_no: a.tracking_no,
             status: a.status,

@@ -107,3 +107,9 @@ role_guard!(
     [Role::Admin],
     "only administrators may do this"
 );
+role_guard!(
+    /// A supervisor (督办 / 考评) or an administrator.
+    SupervisorStaff,
+    [Role::Supervisor, Role::Admin],
+    "only supervisors (and administrators) may see this"
+);

@@ -5,5 +5,5 @@ pub mod extract;
 pub mod jwt;
 pub mod password;
 
-pub use extract::{AdminStaff, CentreStaff, ClerkStaff, Staff};
+pub use extract::{AdminStaff, CentreStaff, ClerkStaff, Staff, SupervisorStaff};
 pub use jwt::{Claims, JwtKeys};

@@ -303,3 +303,36 @@ pub fn latest(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<Appeal>> {
         .select(Appeal::as_select())
         .load(conn)
 }
+
+/// One extension request as stored.
+#[derive(Debug, Clone, Queryable)]
+pub struct ExtensionRow {
+    pub id: i64,
+    pub department_code: String,
+    pub reason: String,
+    pub previous_due_at: DateTime<Utc>,
+    pub requested_until: DateTime<Utc>,
+    pub status: String,
+    pub decision_note: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub fn extensions_of(conn: &mut PgConnection, appeal_id: Uuid) -> QueryResult<Vec<ExtensionRow>> {
+    use super::schema::extensions as e;
+    e::table
+        .filter(e::appeal_id.eq(appeal_id))
+        .order(e::created_at.asc())
+        .select((
+            e::id,
+            e::department_code,
+            e::reason,
+            e::previous_due_at,
+            e::requested_until,
+            e::status,
+            e::decision_note,
+            e::decided_at,
+            e::created_at,
+        ))
+        .load(conn)
+}

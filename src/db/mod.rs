@@ -3,6 +3,7 @@
 
 pub mod appeals;
 pub mod audit;
+pub mod calendar;
 pub mod models;
 pub mod reference;
 pub mod routing;

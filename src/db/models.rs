@@ -90,6 +90,9 @@ pub struct NewAppeal<'a> {
     pub urgency: &'a str,
     pub pool_reason: Option<&'a str>,
     pub pool_detail: Option<&'a str>,
+    pub pooled_at: Option<DateTime<Utc>>,
+    pub dispatch_due_at: Option<DateTime<Utc>>,
+    pub dispatch_warn_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -52,6 +52,48 @@ pub fn event_hash(e: &EventContent<'_>) -> String {
     hex::encode(hasher.finalize())
 }
 
+/// The hashed content of one administrative event (calendar changes, …): one chain for the
+/// whole installation.
+#[derive(Debug, Clone)]
+pub struct AdminEventContent<'a> {
+    pub seq: i64,
+    pub actor_id: Option<Uuid>,
+    pub actor_role: &'a str,
+    pub subject: &'a str,
+    pub action: &'a str,
+    pub details: &'a serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub prev_hash: Option<&'a str>,
+}
+
+/// Hex SHA-256 of an administrative event, length-prefixed like [`event_hash`].
+pub fn admin_event_hash(e: &AdminEventContent<'_>) -> String {
+    let mut hasher = Sha256::new();
+    let mut field = |bytes: &[u8]| {
+        hasher.update((bytes.len() as u64).to_be_bytes());
+        hasher.update(bytes);
+    };
+    field(b"minxin-admin-v1");
+    field(e.prev_hash.unwrap_or("").as_bytes());
+    field(&e.seq.to_be_bytes());
+    field(
+        e.actor_id
+            .map(|id| id.to_string())
+            .unwrap_or_default()
+            .as_bytes(),
+    );
+    field(e.actor_role.as_bytes());
+    field(e.subject.as_bytes());
+    field(e.action.as_bytes());
+    field(canonical_json(e.details).as_bytes());
+    field(
+        e.created_at
+            .to_rfc3339_opts(SecondsFormat::Micros, true)
+            .as_bytes(),
+    );
+    hex::encode(hasher.finalize())
+}
+
 /// JSON with object keys sorted at every level, whatever map type serde_json was built with,
 /// so the same document always gives the same text (and hash).
 pub fn canonical_json(value: &serde_json::Value) -> String {

@@ -143,6 +143,11 @@ pub fn normalise_phone(input: &str) -> Result<String, FieldError> {
     }
 }
 
+/// Whether `email` looks like an address (a local part, `@`, a dotted domain, no spaces).
+pub fn validate_email(email: &str) -> Result<(), FieldError> {
+    check_email(email)
+}
+
 fn check_email(email: &str) -> Result<(), FieldError> {
     let ok = match email.split_once('@') {
         Some((local, domain)) => {

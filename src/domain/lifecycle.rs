@@ -8,7 +8,7 @@
 //! submitted ──reject──▶ rejected;  any open state ──merge──▶ merged
 //! ```
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use super::enums::{Role, Status};
 
@@ -45,6 +45,10 @@ pub enum Action {
     RefuseReturn,
     /// a clerk (re)assigns the department's part to one of its clerks
     Assign,
+    /// 延期申请: the lead department asks for a later reply deadline
+    Extension,
+    /// a supervisor approves or rejects the pending extension request
+    DecideExtension,
 }
 
 impl Action {
@@ -64,6 +68,8 @@ impl Action {
             Action::Note => "note",
             Action::RefuseReturn => "refuse_return",
             Action::Assign => "assign",
+            Action::Extension => "extension",
+            Action::DecideExtension => "extension_decision",
         }
     }
 }
@@ -82,7 +88,8 @@ pub struct Facts {
     pub lead_department: Option<String>,
     /// live co-handling departments
     pub co_departments: Vec<String>,
-    pub dispatched_at: Option<DateTime<Utc>>,
+    /// until when the lead department may return it after signing (1 working day of dispatch)
+    pub return_by: Option<DateTime<Utc>>,
     /// whether the acting department's own assignment is already signed
     pub own_part_signed: bool,
     /// a department returned it and it has not been dispatched since
@@ -161,18 +168,12 @@ pub struct Plan {
     pub co_sign: bool,
 }
 
-pub struct Policy {
-    /// how long after dispatch a department may still return an appeal it has signed
-    pub return_window: Duration,
-}
-
 /// Decides whether `actor` may do `action` to an appeal described by `facts` at `now`.
 /// Role and department come first (403), then the state (409).
 pub fn plan(
     action: Action,
     actor: &Actor,
     facts: &Facts,
-    policy: &Policy,
     now: DateTime<Utc>,
 ) -> Result<Plan, Refusal> {
     let from = facts.status;
@@ -229,14 +230,14 @@ pub fn plan(
         Action::Sign => moving(&[Status::Dispatched], Status::InProgress),
         Action::Return => {
             let plan = moving(&[Status::Dispatched, Status::InProgress], Status::Submitted)?;
-            if from == Status::InProgress {
-                let dispatched = facts.dispatched_at.unwrap_or(now);
-                if now - dispatched > policy.return_window {
-                    return Err(Refusal::Conflict(format!(
-                        "the return window has passed: a signed appeal can be returned only within {} hours of dispatch; ask the hotline centre instead",
-                        policy.return_window.num_hours()
-                    )));
-                }
+            if from == Status::InProgress
+                && let Some(by) = facts.return_by
+                && now > by
+            {
+                return Err(Refusal::Conflict(format!(
+                    "the return window closed at {}: a signed appeal can be returned only within 1 working day of dispatch; ask the hotline centre instead",
+                    by.with_timezone(&super::ids::china_offset()).format("%Y-%m-%d %H:%M")
+                )));
             }
             Ok(plan)
         }
@@ -288,6 +289,13 @@ pub fn plan(
             ),
             "only an appeal the department is still working on can be assigned to a clerk",
         ),
+        Action::Extension | Action::DecideExtension => stay(
+            matches!(
+                from,
+                Status::Dispatched | Status::InProgress | Status::Suspended
+            ),
+            "an extension concerns the reply deadline of an appeal the department is still handling",
+        ),
     }
 }
 
@@ -301,8 +309,16 @@ fn authorize(action: Action, role: Role, standing: Standing) -> Result<(), Refus
         Action::Sign | Action::Assign => {
             role == Role::Clerk && matches!(standing, Standing::Lead | Standing::CoHandler)
         }
-        Action::Return | Action::Suspend | Action::Resume | Action::Reply => {
+        Action::Return | Action::Suspend | Action::Resume | Action::Reply | Action::Extension => {
             role == Role::Clerk && standing == Standing::Lead
+        }
+        Action::DecideExtension => {
+            role_is(
+                role,
+                &[Role::Supervisor],
+                "only a supervisor may approve or reject an extension",
+            )?;
+            return Ok(());
         }
         Action::FollowUp { .. } => {
             role_is(
@@ -359,13 +375,14 @@ fn wrong_state(action: Action, from: Status, allowed: &[Status]) -> Refusal {
 mod tests {
     use super::*;
     use Status::*;
+    use chrono::Duration;
 
     fn facts(status: Status) -> Facts {
         Facts {
             status,
             lead_department: Some("heating".into()),
             co_departments: vec!["water".into()],
-            dispatched_at: Some(Utc::now()),
+            return_by: Some(Utc::now() + Duration::hours(8)),
             own_part_signed: false,
             was_returned: false,
         }
@@ -382,12 +399,6 @@ mod tests {
         Actor {
             role,
             department: Some("hotline".into()),
-        }
-    }
-
-    fn policy() -> Policy {
-        Policy {
-            return_window: Duration::hours(24),
         }
     }
 
@@ -445,6 +456,24 @@ mod tests {
                 ],
             ),
             (
+                Action::Extension,
+                &lead,
+                vec![
+                    (Dispatched, Dispatched),
+                    (InProgress, InProgress),
+                    (Suspended, Suspended),
+                ],
+            ),
+            (
+                Action::DecideExtension,
+                &supervisor,
+                vec![
+                    (Dispatched, Dispatched),
+                    (InProgress, InProgress),
+                    (Suspended, Suspended),
+                ],
+            ),
+            (
                 Action::Merge,
                 &dispatcher,
                 vec![
@@ -458,7 +487,7 @@ mod tests {
         ];
         for (action, actor, allowed) in table {
             for from in Status::ALL {
-                let result = plan(action, actor, &facts(*from), &policy(), Utc::now());
+                let result = plan(action, actor, &facts(*from), Utc::now());
                 match allowed.iter().find(|(f, _)| f == from) {
                     Some((_, to)) => {
                         assert_eq!(result.map(|p| p.to), Ok(*to), "{action:?} from {from}")
@@ -496,10 +525,14 @@ mod tests {
             (Action::Supervise, staff(Role::Dispatcher)),
             (Action::Supervise, clerk("heating")),
             (Action::Note, clerk("gas")),
+            (Action::Extension, clerk("water")), // a co-handler asks the lead, not the centre
+            (Action::Extension, staff(Role::Dispatcher)),
+            (Action::DecideExtension, clerk("heating")),
+            (Action::DecideExtension, staff(Role::Dispatcher)),
         ];
         for (action, actor) in cases {
             for from in Status::ALL {
-                let result = plan(action, &actor, &facts(*from), &policy(), Utc::now());
+                let result = plan(action, &actor, &facts(*from), Utc::now());
                 assert!(
                     matches!(result, Err(Refusal::Forbidden(_))),
                     "{action:?} by {actor:?} from {from}: {result:?}"
@@ -511,7 +544,7 @@ mod tests {
     #[test]
     fn a_co_handler_signs_its_part_once_without_moving_the_appeal() {
         let mut f = facts(Dispatched);
-        let p = plan(Action::Sign, &clerk("water"), &f, &policy(), Utc::now()).expect("allowed");
+        let p = plan(Action::Sign, &clerk("water"), &f, Utc::now()).expect("allowed");
         assert_eq!(
             p,
             Plan {
@@ -521,34 +554,33 @@ mod tests {
             }
         );
         f.own_part_signed = true;
-        let again = plan(Action::Sign, &clerk("water"), &f, &policy(), Utc::now());
+        let again = plan(Action::Sign, &clerk("water"), &f, Utc::now());
         assert!(matches!(again, Err(Refusal::Conflict(_))));
     }
 
     #[test]
     fn a_signed_appeal_can_be_returned_only_within_the_window() {
         let mut f = facts(InProgress);
-        f.dispatched_at = Some(Utc::now() - Duration::hours(30));
-        let late = plan(Action::Return, &clerk("heating"), &f, &policy(), Utc::now());
+        f.return_by = Some(Utc::now() - Duration::hours(1));
+        let late = plan(Action::Return, &clerk("heating"), &f, Utc::now());
         assert!(matches!(late, Err(Refusal::Conflict(m)) if m.contains("window")));
-        f.dispatched_at = Some(Utc::now() - Duration::hours(2));
-        assert!(plan(Action::Return, &clerk("heating"), &f, &policy(), Utc::now()).is_ok());
+        f.return_by = Some(Utc::now() + Duration::hours(2));
+        assert!(plan(Action::Return, &clerk("heating"), &f, Utc::now()).is_ok());
     }
 
     #[test]
     fn only_a_returned_appeal_can_have_its_return_refused() {
         let dispatcher = staff(Role::Dispatcher);
         let mut f = facts(Submitted);
-        let p = plan(Action::RefuseReturn, &dispatcher, &f, &policy(), Utc::now());
+        let p = plan(Action::RefuseReturn, &dispatcher, &f, Utc::now());
         assert!(matches!(p, Err(Refusal::Conflict(m)) if m.contains("not returned")));
         f.was_returned = true;
-        let p = plan(Action::RefuseReturn, &dispatcher, &f, &policy(), Utc::now());
+        let p = plan(Action::RefuseReturn, &dispatcher, &f, Utc::now());
         assert_eq!(p.map(|p| p.to), Ok(Dispatched));
         let p = plan(
             Action::RefuseReturn,
             &clerk("heating"),
             &f,
-            &policy(),
             Utc::now(),
         );
         assert!(matches!(p, Err(Refusal::Forbidden(_))));
@@ -561,7 +593,6 @@ mod tests {
                 Action::Note,
                 &staff(Role::Dispatcher),
                 &facts(from),
-                &policy(),
                 Utc::now(),
             );
             assert_eq!(p.map(|p| p.to), Ok(from));
@@ -570,7 +601,6 @@ mod tests {
             Action::Note,
             &clerk("water"),
             &facts(InProgress),
-            &policy(),
             Utc::now(),
         );
         assert!(p.is_ok(), "a co-handler may add notes");
@@ -578,7 +608,6 @@ mod tests {
             Action::Supervise,
             &staff(Role::Supervisor),
             &facts(Rejected),
-            &policy(),
             Utc::now(),
         );
         assert!(matches!(p, Err(Refusal::Conflict(_))));

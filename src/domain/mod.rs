@@ -1,6 +1,7 @@
 //! Pure business rules: no database, no HTTP. Everything here is unit-tested.
 
 pub mod audit;
+pub mod calendar;
 pub mod credit_code;
 pub mod deadline;
 pub mod enums;

@@ -1,27 +1,6 @@
-use crate::helpers::spawn_app;
+use crate::helpers::{minxin, spawn_app};
 use reqwest::StatusCode;
 use serde_json::json;
-
-fn minxin(db_url: &str, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_minxin"));
-    cmd.args(args)
-        .env("DATABASE_URL", db_url)
-        .env(
-            "MINXIN_CONFIG_DIR",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
-        )
-        .env_remove("MINXIN_ENV");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run minxin");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
 
 #[actix_web::test]
 async fn production_refuses_the_development_secret_and_says_why() {

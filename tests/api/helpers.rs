@@ -490,3 +490,25 @@ pub fn citizen_appeal() -> Value {
 pub fn first_leaf_category() -> String {
     "03.01.01".into()
 }
+
+/// Runs the `minxin` binary against a test database; (succeeded, stdout + stderr).
+pub fn minxin(db_url: &str, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_minxin"));
+    cmd.args(args)
+        .env("DATABASE_URL", db_url)
+        .env(
+            "MINXIN_CONFIG_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
+        )
+        .env_remove("MINXIN_ENV");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run minxin");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}

@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod cli;
 mod concurrency;
+mod deadlines;
 mod health;
 mod intake;
 mod lifecycle;

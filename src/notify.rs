@@ -1,0 +1,222 @@
+//! Who is told what, and when: each function queues e-mail in the outbox inside the caller's
+//! transaction (so a message exists exactly when the change that caused it committed). Nobody
+//! gets more personal data than they need: departments and supervisors get the matter and its
+//! deadlines, never the appellant's contact details; the appellant gets their own matter.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::models::Appeal;
+use crate::db::reference;
+use crate::db::schema::{categories, departments, divisions, users};
+use crate::domain::calendar::Calendar;
+use crate::domain::deadline::{Clock, ClockKind, Stage};
+use crate::mail::outbox::enqueue;
+use crate::mail::templates::{Clock as MailClock, Notice};
+use crate::workflow::Workflow;
+
+fn mail_clock(kind: ClockKind) -> MailClock {
+    match kind {
+        ClockKind::Dispatch => MailClock::Dispatch,
+        ClockKind::Sign => MailClock::Sign,
+        ClockKind::Reply => MailClock::Reply,
+    }
+}
+
+fn track_url(wf: &Workflow, appeal: &Appeal) -> String {
+    format!("{}/track/{}", wf.public_url.trim_end_matches('/'), appeal.tracking_no)
+}
+
+fn staff_url(wf: &Workflow, appeal: &Appeal) -> String {
+    format!("{}/staff/appeals/{}", wf.public_url.trim_end_matches('/'), appeal.id)
+}
+
+fn department(conn: &mut PgConnection, code: Option<&str>) -> QueryResult<Option<(String, Option<String>)>> {
+    let Some(code) = code else { return Ok(None) };
+    Ok(reference::find_department(conn, code)?.map(|d| (d.name, d.email)))
+}
+
+/// The hotline centre's addresses (the pool's deadlines are theirs).
+fn centre_addresses(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
+    let list: Vec<Option<String>> = departments::table
+        .filter(departments::kind.eq("hotline_centre"))
+        .filter(departments::active.eq(true))
+        .select(departments::email)
+        .load(conn)?;
+    Ok(list.into_iter().flatten().collect())
+}
+
+/// Active supervisors with an address.
+fn supervisor_addresses(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
+    let list: Vec<Option<String>> = users::table
+        .filter(users::role.eq("supervisor"))
+        .filter(users::active.eq(true))
+        .select(users::email)
+        .load(conn)?;
+    Ok(list.into_iter().flatten().collect())
+}
+
+/// 受理回执 to the appellant, when they gave an address.
+pub fn receipt(conn: &mut PgConnection, wf: &Workflow, cal: &Calendar, appeal: &Appeal) -> QueryResult<()> {
+    let Some(email) = appeal.email.as_deref() else {
+        return Ok(());
+    };
+    let notice = Notice::Receipt {
+        tracking_no: appeal.tracking_no.clone(),
+        title: appeal.title.clone(),
+        filed_at: appeal.created_at,
+        track_url: track_url(wf, appeal),
+    };
+    enqueue(conn, email, &notice, cal.tz(), Some(appeal.id), appeal.created_at).map(drop)
+}
+
+/// 派单通知 to the lead department's address.
+pub fn dispatched(
+    conn: &mut PgConnection,
+    wf: &Workflow,
+    cal: &Calendar,
+    appeal: &Appeal,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let Some((department_name, Some(email))) =
+        department(conn, appeal.lead_department_code.as_deref())?
+    else {
+        return Ok(());
+    };
+    let (Some(sign_due_at), Some(reply_due_at)) = (appeal.sign_due_at, appeal.reply_due_at) else {
+        return Ok(());
+    };
+    let category_name = match appeal.category_code.as_deref() {
+        Some(code) => categories::table
+            .find(code)
+            .select(categories::name)
+            .first::<String>(conn)
+            .optional()?,
+        None => None,
+    };
+    let division_name = divisions::table
+        .find(&appeal.division_code)
+        .select(divisions::name)
+        .first::<String>(conn)
+        .optional()?
+        .unwrap_or_else(|| appeal.division_code.clone());
+    let notice = Notice::Dispatched {
+        tracking_no: appeal.tracking_no.clone(),
+        title: appeal.title.clone(),
+        category_name,
+        division_name,
+        department_name,
+        deadline_class: appeal.deadline_class.clone().unwrap_or_default(),
+        sign_due_at,
+        reply_due_at,
+        staff_url: staff_url(wf, appeal),
+    };
+    enqueue(conn, &email, &notice, cal.tz(), Some(appeal.id), now).map(drop)
+}
+
+/// A deadline alarm: warning and overdue to the department (the pool's to the hotline centre),
+/// escalation to the supervisors.
+pub fn alarm(
+    conn: &mut PgConnection,
+    wf: &Workflow,
+    cal: &Calendar,
+    appeal: &Appeal,
+    clock: &Clock,
+    stage: Stage,
+    at: DateTime<Utc>,
+) -> QueryResult<()> {
+    let lead = match clock.kind {
+        ClockKind::Dispatch => None,
+        _ => department(conn, appeal.lead_department_code.as_deref())?,
+    };
+    let department_name = lead.as_ref().map(|(name, _)| name.clone());
+    let recipients: Vec<String> = match (stage, clock.kind) {
+        (Stage::Escalated, _) => supervisor_addresses(conn)?,
+        (_, ClockKind::Dispatch) => centre_addresses(conn)?,
+        _ => lead.and_then(|(_, email)| email).into_iter().collect(),
+    };
+    let (tracking_no, title, clock_kind, due_at, staff_url) = (
+        appeal.tracking_no.clone(),
+        appeal.title.clone(),
+        mail_clock(clock.kind),
+        clock.due_at,
+        staff_url(wf, appeal),
+    );
+    let notice = match stage {
+        Stage::Warning => Notice::Warning {
+            tracking_no,
+            title,
+            department_name,
+            clock: clock_kind,
+            due_at,
+            staff_url,
+        },
+        Stage::Overdue => Notice::Overdue {
+            tracking_no,
+            title,
+            department_name,
+            clock: clock_kind,
+            due_at,
+            staff_url,
+        },
+        Stage::Escalated => Notice::Escalated {
+            tracking_no,
+            title,
+            department_name,
+            clock: clock_kind,
+            due_at,
+            staff_url,
+        },
+    };
+    for to in recipients {
+        enqueue(conn, &to, &notice, cal.tz(), Some(appeal.id), at)?;
+    }
+    Ok(())
+}
+
+/// 答复通知 to the appellant, when they gave an address.
+pub fn replied(
+    conn: &mut PgConnection,
+    wf: &Workflow,
+    cal: &Calendar,
+    appeal: &Appeal,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let Some(email) = appeal.email.as_deref() else {
+        return Ok(());
+    };
+    let department_name = department(conn, appeal.lead_department_code.as_deref())?
+        .map(|(name, _)| name)
+        .unwrap_or_default();
+    let notice = Notice::Replied {
+        tracking_no: appeal.tracking_no.clone(),
+        title: appeal.title.clone(),
+        department_name,
+        track_url: track_url(wf, appeal),
+        // the signed follow-up link arrives with the closed loop (issue 5)
+        follow_up_url: None,
+    };
+    enqueue(conn, email, &notice, cal.tz(), Some(appeal.id), now).map(drop)
+}
+
+/// 延期 approved: the appellant is told the new reply date.
+pub fn extension_approved(
+    conn: &mut PgConnection,
+    wf: &Workflow,
+    cal: &Calendar,
+    appeal: &Appeal,
+    reply_due_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let Some(email) = appeal.email.as_deref() else {
+        return Ok(());
+    };
+    let notice = Notice::ExtensionDecided {
+        tracking_no: appeal.tracking_no.clone(),
+        title: appeal.title.clone(),
+        approved: true,
+        reply_due_at,
+        track_url: track_url(wf, appeal),
+    };
+    enqueue(conn, email, &notice, cal.tz(), Some(appeal.id), now).map(drop)
+}
