@@ -14,4 +14,5 @@ pub mod rulebook;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;
+pub mod worker;
 pub mod workflow;
