@@ -2,11 +2,13 @@
 //! template), a real server on a free port, requests over HTTP.
 
 mod helpers;
+mod smtp_sink;
 
 mod audit;
 mod auth;
 mod cli;
 mod concurrency;
+mod email;
 mod health;
 mod intake;
 mod lifecycle;
