@@ -235,6 +235,7 @@ fn serve(settings: &Settings, url: &str, banner: Option<String>) -> anyhow::Resu
         Duration::from_secs(settings.database.connect_timeout_secs),
     )?;
     actix_web::rt::System::new().block_on(async move {
+        let mail_sender = crate::mail::spawn_mail_sender(settings, pool.clone())?;
         let app = Application::build(settings, pool)?;
         let host = settings
             .server
@@ -252,6 +253,10 @@ fn serve(settings: &Settings, url: &str, banner: Option<String>) -> anyhow::Resu
             println!("{banner}");
         }
         app.run_until_stopped().await?;
+        // after the HTTP server; an early return above drops the worker, which ends it as well
+        if let Some(sender) = mail_sender {
+            sender.stop();
+        }
         anyhow::Ok(())
     })
 }

@@ -2,12 +2,14 @@
 //! template), a real server on a free port, requests over HTTP.
 
 mod helpers;
+mod smtp_sink;
 
 mod audit;
 mod auth;
 mod cli;
 mod concurrency;
 mod deadlines;
+mod email;
 mod health;
 mod intake;
 mod lifecycle;
