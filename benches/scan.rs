@@ -41,8 +41,7 @@ fn database() -> String {
     )
     .get_result::<N>(&mut conn)
     .expect("pg_database")
-    .n
-        > 0;
+    .n > 0;
     if !exists {
         diesel::sql_query("CREATE DATABASE minxin_bench_scan")
             .execute(&mut conn)
@@ -56,8 +55,7 @@ fn database() -> String {
         .n;
     if have != APPEALS {
         eprintln!("building {APPEALS} open appeals (once) …");
-        minxin::seed::load_demo_data(&mut bench, &|_| Ok("bench-no-login".into()))
-            .expect("seed");
+        minxin::seed::load_demo_data(&mut bench, &|_| Ok("bench-no-login".into())).expect("seed");
         diesel::sql_query("TRUNCATE outbox, deadline_alarms, extensions, suspensions")
             .execute(&mut bench)
             .expect("truncate");
@@ -168,8 +166,8 @@ fn bench(c: &mut Criterion) {
         b.iter_batched(
             || make_due(&mut setup, now + Duration::minutes(1)),
             |()| {
-                let report =
-                    minxin::deadlines::scan(&mut conn, &wf, now + Duration::minutes(1)).expect("scan");
+                let report = minxin::deadlines::scan(&mut conn, &wf, now + Duration::minutes(1))
+                    .expect("scan");
                 assert_eq!(report.warnings as i64, DUE);
             },
             BatchSize::PerIteration,

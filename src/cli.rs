@@ -61,11 +61,24 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The e-mail outbox
+    Outbox {
+        #[command(subcommand)]
+        command: OutboxCommand,
+    },
     /// Deadline warnings, overdue reminders and escalations
     Deadlines {
         #[command(subcommand)]
         command: DeadlinesCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Counts of pending, failing and sent messages, and the last error
+    Status,
+    /// Deliver every message that is due now, once (what the service's sender does each round)
+    Send,
 }
 
 #[derive(Debug, Subcommand)]
@@ -181,6 +194,50 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
             )?;
         }
+        Command::Outbox { command } => {
+            let url = settings.database_url()?.to_owned();
+            match command {
+                OutboxCommand::Status => {
+                    let mut conn = db::connect(&url)?;
+                    let s = crate::mail::outbox::stats(&mut conn)?;
+                    println!(
+                        "outbox: {} pending ({} failing), {} sent; oldest pending since {}",
+                        s.pending,
+                        s.failing,
+                        s.sent,
+                        s.oldest_pending_at
+                            .map_or_else(|| "-".to_owned(), |t| t.to_rfc3339())
+                    );
+                    if let Some(e) = s.last_error {
+                        println!("last error: {e}");
+                    }
+                }
+                OutboxCommand::Send => {
+                    let pool = db::build_pool(&url, 2, Duration::from_secs(5))?;
+                    let mailer = crate::mail::Mailer::from_settings(&settings.email)?;
+                    let backoff = crate::mail::Backoff::from_settings(&settings.email)?;
+                    let mut total = crate::mail::DeliveryReport::default();
+                    loop {
+                        let r = crate::mail::deliver_due(
+                            &pool,
+                            &mailer,
+                            &backoff,
+                            chrono::Utc::now(),
+                            settings.email.batch_size.max(1),
+                        )?;
+                        total.sent += r.sent;
+                        total.failed += r.failed;
+                        if r.sent == 0 || r.failed > 0 {
+                            break;
+                        }
+                    }
+                    println!(
+                        "outbox: {} sent, {} failed (retried later)",
+                        total.sent, total.failed
+                    );
+                }
+            }
+        }
         Command::Deadlines {
             command: DeadlinesCommand::Tick { at },
         } => {
@@ -236,6 +293,7 @@ fn serve(settings: &Settings, url: &str, banner: Option<String>) -> anyhow::Resu
     )?;
     actix_web::rt::System::new().block_on(async move {
         let mail_sender = crate::mail::spawn_mail_sender(settings, pool.clone())?;
+        let scanner = crate::deadlines::spawn_scanner(settings, pool.clone());
         let app = Application::build(settings, pool)?;
         let host = settings
             .server
@@ -256,6 +314,9 @@ fn serve(settings: &Settings, url: &str, banner: Option<String>) -> anyhow::Resu
         // after the HTTP server; an early return above drops the worker, which ends it as well
         if let Some(sender) = mail_sender {
             sender.stop();
+        }
+        if let Some(scanner) = scanner {
+            scanner.stop();
         }
         anyhow::Ok(())
     })

@@ -72,7 +72,14 @@ pub fn clocks_of(a: &Appeal) -> Vec<Clock> {
         )
     };
     let sign = || clock(ClockKind::Sign, a.sign_warn_at, a.sign_due_at, a.sign_stage);
-    let reply = || clock(ClockKind::Reply, a.reply_warn_at, a.reply_due_at, a.reply_stage);
+    let reply = || {
+        clock(
+            ClockKind::Reply,
+            a.reply_warn_at,
+            a.reply_due_at,
+            a.reply_stage,
+        )
+    };
     match a.status.parse::<Status>() {
         Ok(Status::Submitted) => dispatch().into_iter().collect(),
         Ok(Status::Dispatched) => sign().into_iter().chain(reply()).collect(),
@@ -141,7 +148,11 @@ pub struct ScanReport {
 /// transaction holding its rows with `FOR UPDATE SKIP LOCKED` (another instance takes the
 /// others). Stages passed together (a scan after a long pause) are all recorded, and only the
 /// latest is announced.
-pub fn scan(conn: &mut PgConnection, wf: &Workflow, at: DateTime<Utc>) -> Result<ScanReport, AppError> {
+pub fn scan(
+    conn: &mut PgConnection,
+    wf: &Workflow,
+    at: DateTime<Utc>,
+) -> Result<ScanReport, AppError> {
     let mut report = ScanReport {
         at,
         ..ScanReport::default()
@@ -277,4 +288,39 @@ fn raise_due(
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// The scanner of `minxin serve`: one scan every `deadlines.scan_interval_secs` (none when 0).
+pub fn spawn_scanner(
+    settings: &crate::config::Settings,
+    pool: crate::db::PgPool,
+) -> Option<crate::worker::Worker> {
+    let every = settings.deadlines.scan_interval_secs;
+    if every == 0 {
+        tracing::info!("deadline scanner off (deadlines.scan_interval_secs = 0)");
+        return None;
+    }
+    let wf = crate::startup::workflow_from(settings);
+    tracing::info!(interval_secs = every, "deadline scanner started");
+    Some(crate::worker::spawn_periodic(
+        "deadline-scanner",
+        std::time::Duration::from_secs(every),
+        move || {
+            let result = pool
+                .get()
+                .map_err(AppError::from)
+                .and_then(|mut conn| scan(&mut conn, &wf, Utc::now()));
+            match result {
+                Ok(r) if r.examined > 0 => tracing::info!(
+                    due = r.examined,
+                    warnings = r.warnings,
+                    overdue = r.overdue,
+                    escalated = r.escalated,
+                    "deadline scan"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "deadline scan failed; the next one retries"),
+            }
+        },
+    ))
 }

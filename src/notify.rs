@@ -12,7 +12,7 @@ use crate::db::schema::{categories, departments, divisions, users};
 use crate::domain::calendar::Calendar;
 use crate::domain::deadline::{Clock, ClockKind, Stage};
 use crate::mail::outbox::enqueue;
-use crate::mail::templates::{Clock as MailClock, Notice};
+use crate::mail::templates::{Clock as MailClock, Links, Notice};
 use crate::workflow::Workflow;
 
 fn mail_clock(kind: ClockKind) -> MailClock {
@@ -23,15 +23,14 @@ fn mail_clock(kind: ClockKind) -> MailClock {
     }
 }
 
-fn track_url(wf: &Workflow, appeal: &Appeal) -> String {
-    format!("{}/track/{}", wf.public_url.trim_end_matches('/'), appeal.tracking_no)
+fn links(wf: &Workflow) -> Links {
+    Links::new(&wf.public_url)
 }
 
-fn staff_url(wf: &Workflow, appeal: &Appeal) -> String {
-    format!("{}/staff/appeals/{}", wf.public_url.trim_end_matches('/'), appeal.id)
-}
-
-fn department(conn: &mut PgConnection, code: Option<&str>) -> QueryResult<Option<(String, Option<String>)>> {
+fn department(
+    conn: &mut PgConnection,
+    code: Option<&str>,
+) -> QueryResult<Option<(String, Option<String>)>> {
     let Some(code) = code else { return Ok(None) };
     Ok(reference::find_department(conn, code)?.map(|d| (d.name, d.email)))
 }
@@ -57,17 +56,25 @@ fn supervisor_addresses(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
 }
 
 /// 受理回执 to the appellant, when they gave an address.
-pub fn receipt(conn: &mut PgConnection, wf: &Workflow, cal: &Calendar, appeal: &Appeal) -> QueryResult<()> {
+pub fn receipt(
+    conn: &mut PgConnection,
+    wf: &Workflow,
+    cal: &Calendar,
+    appeal: &Appeal,
+) -> QueryResult<()> {
     let Some(email) = appeal.email.as_deref() else {
         return Ok(());
     };
-    let notice = Notice::Receipt {
-        tracking_no: appeal.tracking_no.clone(),
-        title: appeal.title.clone(),
-        filed_at: appeal.created_at,
-        track_url: track_url(wf, appeal),
-    };
-    enqueue(conn, email, &notice, cal.tz(), Some(appeal.id), appeal.created_at).map(drop)
+    let notice = Notice::receipt(appeal, &links(wf));
+    enqueue(
+        conn,
+        email,
+        &notice,
+        cal.tz(),
+        Some(appeal.id),
+        appeal.created_at,
+    )
+    .map(drop)
 }
 
 /// 派单通知 to the lead department's address.
@@ -81,9 +88,6 @@ pub fn dispatched(
     let Some((department_name, Some(email))) =
         department(conn, appeal.lead_department_code.as_deref())?
     else {
-        return Ok(());
-    };
-    let (Some(sign_due_at), Some(reply_due_at)) = (appeal.sign_due_at, appeal.reply_due_at) else {
         return Ok(());
     };
     let category_name = match appeal.category_code.as_deref() {
@@ -100,16 +104,14 @@ pub fn dispatched(
         .first::<String>(conn)
         .optional()?
         .unwrap_or_else(|| appeal.division_code.clone());
-    let notice = Notice::Dispatched {
-        tracking_no: appeal.tracking_no.clone(),
-        title: appeal.title.clone(),
+    let Some(notice) = Notice::dispatched(
+        appeal,
         category_name,
         division_name,
         department_name,
-        deadline_class: appeal.deadline_class.clone().unwrap_or_default(),
-        sign_due_at,
-        reply_due_at,
-        staff_url: staff_url(wf, appeal),
+        &links(wf),
+    ) else {
+        return Ok(());
     };
     enqueue(conn, &email, &notice, cal.tz(), Some(appeal.id), now).map(drop)
 }
@@ -140,7 +142,7 @@ pub fn alarm(
         appeal.title.clone(),
         mail_clock(clock.kind),
         clock.due_at,
-        staff_url(wf, appeal),
+        links(wf).staff_appeal(appeal.id),
     );
     let notice = match stage {
         Stage::Warning => Notice::Warning {
@@ -188,14 +190,8 @@ pub fn replied(
     let department_name = department(conn, appeal.lead_department_code.as_deref())?
         .map(|(name, _)| name)
         .unwrap_or_default();
-    let notice = Notice::Replied {
-        tracking_no: appeal.tracking_no.clone(),
-        title: appeal.title.clone(),
-        department_name,
-        track_url: track_url(wf, appeal),
-        // the signed follow-up link arrives with the closed loop (issue 5)
-        follow_up_url: None,
-    };
+    // the signed follow-up link arrives with the closed loop (issue 5)
+    let notice = Notice::replied(appeal, department_name, None, &links(wf));
     enqueue(conn, email, &notice, cal.tz(), Some(appeal.id), now).map(drop)
 }
 
@@ -216,7 +212,7 @@ pub fn extension_approved(
         title: appeal.title.clone(),
         approved: true,
         reply_due_at,
-        track_url: track_url(wf, appeal),
+        track_url: links(wf).track(&appeal.tracking_no),
     };
     enqueue(conn, email, &notice, cal.tz(), Some(appeal.id), now).map(drop)
 }

@@ -902,9 +902,10 @@ fn apply(
             // the clock stood still: the reply deadline moves by the suspended time
             let wall = deadlines::reply_is_wall(&wf.deadlines, appeal);
             let suspended = deadlines::suspensions_of(conn, id)?;
-            let reply_due = appeal
-                .reply_due_at
-                .map(|due| wf.deadlines.extended_by_suspension(cal, wall, due, since, now));
+            let reply_due = appeal.reply_due_at.map(|due| {
+                wf.deadlines
+                    .extended_by_suspension(cal, wall, due, since, now)
+            });
             let reply_warn = match (appeal.dispatched_at, reply_due) {
                 (Some(start), Some(due)) => {
                     Some(wf.deadlines.warn_at(cal, wall, start, due, &suspended))
@@ -1151,7 +1152,9 @@ fn check_set_reply_due(
 
 /// An instant in the calendar's zone, as people read it.
 fn local(cal: &Calendar, at: DateTime<Utc>) -> String {
-    at.with_timezone(&cal.tz()).format("%Y-%m-%d %H:%M").to_string()
+    at.with_timezone(&cal.tz())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 fn void_pending_extension(
@@ -1186,9 +1189,9 @@ fn request_extension(
     now: DateTime<Utc>,
 ) -> Result<serde_json::Value, AppError> {
     let reason = required(reason, "reason", 500)?;
-    let due = appeal.reply_due_at.ok_or_else(|| {
-        AppError::Conflict("this appeal has no reply deadline to extend".into())
-    })?;
+    let due = appeal
+        .reply_due_at
+        .ok_or_else(|| AppError::Conflict("this appeal has no reply deadline to extend".into()))?;
     if now >= due {
         return Err(AppError::Conflict(format!(
             "the reply deadline passed at {}: an extension must be asked for before the deadline; reply now, or explain the delay in a note",

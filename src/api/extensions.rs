@@ -109,7 +109,14 @@ pub async fn list(
             .map(
                 |(
                     (id, appeal_id, tracking_no, title, department_code, requested_by, reason),
-                    (previous_due_at, requested_until, status, decision_note, decided_at, created_at),
+                    (
+                        previous_due_at,
+                        requested_until,
+                        status,
+                        decision_note,
+                        decided_at,
+                        created_at,
+                    ),
                 )| ExtensionView {
                     id,
                     appeal_id,

@@ -4,7 +4,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    actions, appeals, auth, calendar, extensions, health, lists, reference, routing, staffing, views,
+    actions, appeals, auth, calendar, extensions, health, lists, reference, routing, staffing,
+    views,
 };
 use crate::domain::enums;
 use crate::domain::intake::IntakeRequest;

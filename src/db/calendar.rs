@@ -274,7 +274,10 @@ pub fn verify_admin_chain(conn: &mut PgConnection) -> QueryResult<(u64, Option<(
     let mut prev: Option<&AdminEvent> = None;
     for (i, e) in events.iter().enumerate() {
         if e.seq != i as i64 + 1 {
-            return Ok((i as u64, Some((e.seq, "an administrative event is missing".into()))));
+            return Ok((
+                i as u64,
+                Some((e.seq, "an administrative event is missing".into())),
+            ));
         }
         if e.prev_hash.as_deref() != prev.map(|p| p.hash.as_str()) {
             return Ok((i as u64, Some((e.seq, "prev_hash does not match".into()))));
@@ -290,7 +293,10 @@ pub fn verify_admin_chain(conn: &mut PgConnection) -> QueryResult<(u64, Option<(
             prev_hash: e.prev_hash.as_deref(),
         });
         if recomputed != e.hash {
-            return Ok((i as u64, Some((e.seq, "content does not match its hash (altered)".into()))));
+            return Ok((
+                i as u64,
+                Some((e.seq, "content does not match its hash (altered)".into())),
+            ));
         }
         prev = Some(e);
     }

@@ -97,7 +97,10 @@ impl Span {
             Span::WorkingDays(1) => "1 working day".to_owned(),
             Span::WorkingDays(d) => format!("{d} working days"),
             Span::EndOfWorkingDay(cutoff) => {
-                format!("the end of the working day (the next one after {})", cutoff.format("%H:%M"))
+                format!(
+                    "the end of the working day (the next one after {})",
+                    cutoff.format("%H:%M")
+                )
             }
         }
     }
@@ -190,8 +193,12 @@ impl DeadlineSettings {
         self.rehandle_within.check("deadlines.rehandle_within")?;
         for class in DeadlineClass::ALL {
             let spans = self.spans(*class);
-            spans.sign.check(&format!("deadlines.classes.{class}.sign"))?;
-            spans.reply.check(&format!("deadlines.classes.{class}.reply"))?;
+            spans
+                .sign
+                .check(&format!("deadlines.classes.{class}.sign"))?;
+            spans
+                .reply
+                .check(&format!("deadlines.classes.{class}.reply"))?;
         }
         Ok(())
     }
@@ -301,7 +308,9 @@ impl DeadlineSettings {
     ) -> DateTime<Utc> {
         match self.return_within {
             Span::WallMinutes(m) => add_wall(dispatched_at, Duration::minutes(m), suspended),
-            Span::WorkingMinutes(m) => cal.add_working(dispatched_at, Duration::minutes(m), suspended),
+            Span::WorkingMinutes(m) => {
+                cal.add_working(dispatched_at, Duration::minutes(m), suspended)
+            }
             Span::WorkingDays(d) => cal.add_working_days(dispatched_at, d, suspended),
             Span::EndOfWorkingDay(cutoff) => cal.end_of_working_day(dispatched_at, cutoff),
         }
@@ -413,15 +422,32 @@ mod tests {
         let livelihood = s.at_dispatch(&cal, DeadlineClass::Livelihood, at, None);
         assert_eq!(livelihood.reply_by, at + Duration::hours(24));
         let same_day = s.at_dispatch(&cal, DeadlineClass::SameDay, at, None);
-        assert_eq!(same_day.sign_by, sh(2026, 11, 23, 12, 0), "ends as the morning ends");
-        let after_lunch = s.at_dispatch(&cal, DeadlineClass::SameDay, sh(2026, 11, 23, 11, 0), None);
-        assert_eq!(after_lunch.sign_by, sh(2026, 11, 23, 14, 0), "lunch does not count");
+        assert_eq!(
+            same_day.sign_by,
+            sh(2026, 11, 23, 12, 0),
+            "ends as the morning ends"
+        );
+        let after_lunch =
+            s.at_dispatch(&cal, DeadlineClass::SameDay, sh(2026, 11, 23, 11, 0), None);
+        assert_eq!(
+            after_lunch.sign_by,
+            sh(2026, 11, 23, 14, 0),
+            "lunch does not count"
+        );
         assert_eq!(same_day.reply_by, sh(2026, 11, 23, 17, 0));
         let late = s.at_dispatch(&cal, DeadlineClass::SameDay, sh(2026, 11, 23, 15, 30), None);
-        assert_eq!(late.reply_by, sh(2026, 11, 24, 17, 0), "after 15:00: the next day");
+        assert_eq!(
+            late.reply_by,
+            sh(2026, 11, 24, 17, 0),
+            "after 15:00: the next day"
+        );
         let week = s.at_dispatch(&cal, DeadlineClass::Week, at, None);
         assert_eq!(week.sign_by, sh(2026, 11, 24, 10, 0));
-        assert_eq!(week.reply_by, sh(2026, 11, 30, 10, 0), "5 working days: next Monday");
+        assert_eq!(
+            week.reply_by,
+            sh(2026, 11, 30, 10, 0),
+            "5 working days: next Monday"
+        );
         let complex = s.at_dispatch(&cal, DeadlineClass::Complex, at, None);
         assert_eq!(complex.reply_by, sh(2026, 12, 14, 10, 0), "15 working days");
         let set = sh(2027, 1, 29, 17, 0);
@@ -460,11 +486,22 @@ mod tests {
         let cal = calendar();
         let due = sh(2026, 11, 27, 17, 0);
         // suspended Tuesday 14:00 to Wednesday 14:00: 7.5 working hours
-        let moved =
-            s.extended_by_suspension(&cal, false, due, sh(2026, 11, 24, 14, 0), sh(2026, 11, 25, 14, 0));
+        let moved = s.extended_by_suspension(
+            &cal,
+            false,
+            due,
+            sh(2026, 11, 24, 14, 0),
+            sh(2026, 11, 25, 14, 0),
+        );
         assert_eq!(moved, sh(2026, 11, 30, 17, 0));
         // on the wall clock: a full day
-        let wall = s.extended_by_suspension(&cal, true, due, sh(2026, 11, 24, 14, 0), sh(2026, 11, 25, 14, 0));
+        let wall = s.extended_by_suspension(
+            &cal,
+            true,
+            due,
+            sh(2026, 11, 24, 14, 0),
+            sh(2026, 11, 25, 14, 0),
+        );
         assert_eq!(wall, due + Duration::days(1));
     }
 
@@ -479,7 +516,10 @@ mod tests {
             stage: 0,
         };
         assert_eq!(s.next_alarm(&cal, &[clock]), Some(clock.warn_at));
-        assert!(s.due_stages(&cal, &clock, sh(2026, 11, 26, 16, 59)).is_empty());
+        assert!(
+            s.due_stages(&cal, &clock, sh(2026, 11, 26, 16, 59))
+                .is_empty()
+        );
         assert_eq!(
             s.due_stages(&cal, &clock, sh(2026, 11, 27, 17, 0)),
             vec![Stage::Warning, Stage::Overdue]
@@ -487,14 +527,20 @@ mod tests {
         let overdue = Clock { stage: 2, ..clock };
         // Friday 17:00 + 2 working days = Tuesday 17:00
         assert_eq!(s.next_alarm(&cal, &[overdue]), Some(sh(2026, 12, 1, 17, 0)));
-        assert!(s.due_stages(&cal, &overdue, sh(2026, 12, 1, 16, 0)).is_empty());
+        assert!(
+            s.due_stages(&cal, &overdue, sh(2026, 12, 1, 16, 0))
+                .is_empty()
+        );
         assert_eq!(
             s.due_stages(&cal, &overdue, sh(2026, 12, 1, 17, 0)),
             vec![Stage::Escalated]
         );
         let done = Clock { stage: 3, ..clock };
         assert_eq!(s.next_alarm(&cal, &[done]), None);
-        assert_eq!(s.next_alarm(&cal, &[done, overdue]), Some(sh(2026, 12, 1, 17, 0)));
+        assert_eq!(
+            s.next_alarm(&cal, &[done, overdue]),
+            Some(sh(2026, 12, 1, 17, 0))
+        );
     }
 
     #[test]

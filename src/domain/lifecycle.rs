@@ -236,7 +236,8 @@ pub fn plan(
             {
                 return Err(Refusal::Conflict(format!(
                     "the return window closed at {}: a signed appeal can be returned only within 1 working day of dispatch; ask the hotline centre instead",
-                    by.with_timezone(&super::ids::china_offset()).format("%Y-%m-%d %H:%M")
+                    by.with_timezone(&super::ids::china_offset())
+                        .format("%Y-%m-%d %H:%M")
                 )));
             }
             Ok(plan)
@@ -577,12 +578,7 @@ mod tests {
         f.was_returned = true;
         let p = plan(Action::RefuseReturn, &dispatcher, &f, Utc::now());
         assert_eq!(p.map(|p| p.to), Ok(Dispatched));
-        let p = plan(
-            Action::RefuseReturn,
-            &clerk("heating"),
-            &f,
-            Utc::now(),
-        );
+        let p = plan(Action::RefuseReturn, &clerk("heating"), &f, Utc::now());
         assert!(matches!(p, Err(Refusal::Forbidden(_))));
     }
 

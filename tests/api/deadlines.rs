@@ -101,14 +101,25 @@ async fn dispatch_sets_each_class_deadlines_on_the_working_calendar() {
         assert_eq!(r.status, StatusCode::OK, "{class}: {}", r.body);
         let at = instant(&r.body["dispatched_at"]);
         let due = settings.at_dispatch(&cal, *class, at, None);
-        assert!(same(instant(&r.body["sign_due_at"]), due.sign_by), "{class} sign");
-        assert!(same(instant(&r.body["reply_due_at"]), due.reply_by), "{class} reply");
+        assert!(
+            same(instant(&r.body["sign_due_at"]), due.sign_by),
+            "{class} sign"
+        );
+        assert!(
+            same(instant(&r.body["reply_due_at"]), due.reply_by),
+            "{class} reply"
+        );
         assert!(due.sign_by > at && due.reply_by >= due.sign_by, "{class}");
     }
     // the wall-clock classes, exactly
     let id = app.file_one().await;
     let r = app
-        .act(id, "dispatch", &json!({"lead_department_code": "water", "deadline_class": "urgent"}), &dispatcher)
+        .act(
+            id,
+            "dispatch",
+            &json!({"lead_department_code": "water", "deadline_class": "urgent"}),
+            &dispatcher,
+        )
         .await;
     let at = instant(&r.body["dispatched_at"]);
     assert_eq!(instant(&r.body["sign_due_at"]) - at, Duration::minutes(30));
@@ -116,13 +127,20 @@ async fn dispatch_sets_each_class_deadlines_on_the_working_calendar() {
     // a working-time class never ends outside working hours
     let id = app.file_one().await;
     let r = app
-        .act(id, "dispatch", &json!({"lead_department_code": "water", "deadline_class": "week"}), &dispatcher)
+        .act(
+            id,
+            "dispatch",
+            &json!({"lead_department_code": "water", "deadline_class": "week"}),
+            &dispatcher,
+        )
         .await;
     let reply_by = instant(&r.body["reply_due_at"]);
     let at = instant(&r.body["dispatched_at"]);
     let worked = cal.working_between(at, reply_by, &[]);
     assert!(
-        (worked - cal.day_length() * 5).num_microseconds().is_some_and(|n| n.abs() <= 2),
+        (worked - cal.day_length() * 5)
+            .num_microseconds()
+            .is_some_and(|n| n.abs() <= 2),
         "5 working days of working time: {worked}"
     );
 }
@@ -134,7 +152,9 @@ async fn the_pool_has_a_dispatch_by_instant_and_a_complex_matter_may_get_its_own
     let supervisor = app.login("supervisor").await;
     let dispatcher = app.login("dispatcher").await;
     let id = app.file_one().await;
-    let view = app.get(&format!("/api/v1/appeals/{id}"), Some(&supervisor)).await;
+    let view = app
+        .get(&format!("/api/v1/appeals/{id}"), Some(&supervisor))
+        .await;
     let created = instant(&view.body["created_at"]);
     assert!(same(
         instant(&view.body["dispatch_due_at"]),
@@ -160,7 +180,10 @@ async fn the_pool_has_a_dispatch_by_instant_and_a_complex_matter_may_get_its_own
         .act(id, "dispatch", &json!({"lead_department_code": "urban", "deadline_class": "complex", "reply_due_at": until}), &dispatcher)
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert!(same(instant(&r.body["reply_due_at"]), instant(&json!(until))));
+    assert!(same(
+        instant(&r.body["reply_due_at"]),
+        instant(&json!(until))
+    ));
 }
 
 #[actix_web::test]
@@ -173,9 +196,20 @@ async fn suspension_stops_the_clock_and_resume_extends_the_deadline() {
     let due = before.reply_due_at.expect("reply due");
     assert!(before.next_alarm_at.is_some());
 
-    let r = app.act(id, "suspend", &json!({"reason": "等待业主提供材料"}), &clerk).await;
+    let r = app
+        .act(
+            id,
+            "suspend",
+            &json!({"reason": "等待业主提供材料"}),
+            &clerk,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(clocks(&app, id).next_alarm_at, None, "no alarms while suspended");
+    assert_eq!(
+        clocks(&app, id).next_alarm_at,
+        None,
+        "no alarms while suspended"
+    );
 
     // the suspension began three days ago (as if it had)
     let began = Utc::now() - Duration::days(3);
@@ -212,7 +246,10 @@ async fn suspension_stops_the_clock_and_resume_extends_the_deadline() {
     let moved = instant(&r.body["reply_due_at"]);
     let expected = cal.add_working(due, suspended, &[]);
     assert!(same(moved, expected), "{moved} vs {expected}");
-    assert!(moved > due, "three days of suspension hold some working time");
+    assert!(
+        moved > due,
+        "three days of suspension hold some working time"
+    );
     let after = clocks(&app, id);
     assert!(after.next_alarm_at.is_some(), "the clock runs again");
     assert!(after.reply_warn_at.expect("warn") < moved);
@@ -238,25 +275,48 @@ async fn extensions_follow_the_rules_and_approval_moves_the_deadline() {
 
     let ask = |until: DateTime<Utc>| json!({"until": until.to_rfc3339(), "reason": "需协调燃气公司停气检修，工期较长"});
     // too far, not later, wrong people
-    let r = app.act(id, "extension", &ask(limit + Duration::minutes(1)), &clerk).await;
+    let r = app
+        .act(id, "extension", &ask(limit + Duration::minutes(1)), &clerk)
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(r.body["error"]["field"], "until");
-    assert!(r.body["error"]["message"].as_str().unwrap_or("").contains("10 working days"));
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("10 working days")
+    );
     let r = app.act(id, "extension", &ask(due), &clerk).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let r = app.act(id, "extension", &ask(limit), &co_clerk).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "a co-handler does not ask");
     let r = app.act(id, "extension", &ask(limit), &dispatcher).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = app.act(id, "extension", &json!({"until": "next week", "reason": "x"}), &clerk).await;
+    let r = app
+        .act(
+            id,
+            "extension",
+            &json!({"until": "next week", "reason": "x"}),
+            &clerk,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
-    assert_eq!(app.count(&format!("SELECT count(*) FROM extensions WHERE appeal_id = '{id}'")), 0);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM extensions WHERE appeal_id = '{id}'"
+        )),
+        0
+    );
 
     // a valid request; a second one waits for the first
     let r = app.act(id, "extension", &ask(limit), &clerk).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["extensions"][0]["status"], "pending");
-    assert_eq!(instant(&r.body["reply_due_at"]), due, "not moved until approved");
+    assert_eq!(
+        instant(&r.body["reply_due_at"]),
+        due,
+        "not moved until approved"
+    );
     let r = app.act(id, "extension", &ask(limit), &clerk).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
 
@@ -264,14 +324,35 @@ async fn extensions_follow_the_rules_and_approval_moves_the_deadline() {
     let list = app.get("/api/v1/extensions", Some(&supervisor)).await;
     assert_eq!(list.status, StatusCode::OK);
     assert_eq!(list.body[0]["tracking_no"], filed["tracking_no"]);
-    assert_eq!(app.get("/api/v1/extensions", Some(&clerk)).await.status, StatusCode::FORBIDDEN);
-    let r = app.act(id, "extension-decision", &json!({"approve": true}), &clerk).await;
+    assert_eq!(
+        app.get("/api/v1/extensions", Some(&clerk)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = app
+        .act(id, "extension-decision", &json!({"approve": true}), &clerk)
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = app.act(id, "extension-decision", &json!({"approve": false}), &supervisor).await;
+    let r = app
+        .act(
+            id,
+            "extension-decision",
+            &json!({"approve": false}),
+            &supervisor,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    let outbox_before = app.count(&format!("SELECT count(*) FROM outbox WHERE appeal_id = '{id}' AND kind = 'extension_decided'"));
-    let r = app.act(id, "extension-decision", &json!({"approve": true, "note": "同意"}), &supervisor).await;
+    let outbox_before = app.count(&format!(
+        "SELECT count(*) FROM outbox WHERE appeal_id = '{id}' AND kind = 'extension_decided'"
+    ));
+    let r = app
+        .act(
+            id,
+            "extension-decision",
+            &json!({"approve": true, "note": "同意"}),
+            &supervisor,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(same(instant(&r.body["reply_due_at"]), limit));
     assert_eq!(r.body["extensions"][0]["status"], "approved");
@@ -282,21 +363,52 @@ async fn extensions_follow_the_rules_and_approval_moves_the_deadline() {
     );
     let view = app.appellant_view(&filed).await;
     assert!(same(instant(&view.body["reply_due_at"]), limit));
-    let steps: Vec<&str> = view.body["timeline"].as_array().expect("timeline").iter().filter_map(|e| e["action"].as_str()).collect();
+    let steps: Vec<&str> = view.body["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
     assert!(steps.contains(&"extension_approve"), "{steps:?}");
-    assert!(!steps.contains(&"extension"), "the request itself is internal: {steps:?}");
+    assert!(
+        !steps.contains(&"extension"),
+        "the request itself is internal: {steps:?}"
+    );
     let audit = app.count(&format!("SELECT count(*) FROM audit_events WHERE appeal_id = '{id}' AND action IN ('extension', 'extension_approve')"));
     assert_eq!(audit, 2);
-    let r = app.act(id, "extension-decision", &json!({"approve": true}), &supervisor).await;
+    let r = app
+        .act(
+            id,
+            "extension-decision",
+            &json!({"approve": true}),
+            &supervisor,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "nothing pending any more");
 
     // a request after the deadline is refused with the reason
-    diesel::sql_query(format!("UPDATE appeals SET reply_due_at = now() - interval '1 hour' WHERE id = '{id}'"))
-        .execute(&mut app.conn())
-        .expect("deadline passed");
-    let r = app.act(id, "extension", &ask(Utc::now() + Duration::days(3)), &clerk).await;
+    diesel::sql_query(format!(
+        "UPDATE appeals SET reply_due_at = now() - interval '1 hour' WHERE id = '{id}'"
+    ))
+    .execute(&mut app.conn())
+    .expect("deadline passed");
+    let r = app
+        .act(
+            id,
+            "extension",
+            &ask(Utc::now() + Duration::days(3)),
+            &clerk,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
-    assert!(r.body["error"]["message"].as_str().unwrap_or("").contains("before the deadline"), "{}", r.body);
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("before the deadline"),
+        "{}",
+        r.body
+    );
 }
 
 #[actix_web::test]
@@ -308,10 +420,23 @@ async fn the_scanner_warns_then_reminds_then_escalates_once_each() {
     let c = clocks(&app, id);
     let (warn, due) = (c.reply_warn_at.expect("warn"), c.reply_due_at.expect("due"));
     assert_eq!(c.next_alarm_at, Some(warn));
-    let clock = Clock { kind: ClockKind::Reply, warn_at: warn, due_at: due, stage: 0 };
+    let clock = Clock {
+        kind: ClockKind::Reply,
+        warn_at: warn,
+        due_at: due,
+        stage: 0,
+    };
     let escalate = settings.stage_at(&cal, &clock, Stage::Escalated);
-    let alarms = |stage: &str| app.count(&format!("SELECT count(*) FROM deadline_alarms WHERE appeal_id = '{id}' AND stage = '{stage}'"));
-    let mails = |kind: &str| app.count(&format!("SELECT count(*) FROM outbox WHERE appeal_id = '{id}' AND kind = '{kind}'"));
+    let alarms = |stage: &str| {
+        app.count(&format!(
+            "SELECT count(*) FROM deadline_alarms WHERE appeal_id = '{id}' AND stage = '{stage}'"
+        ))
+    };
+    let mails = |kind: &str| {
+        app.count(&format!(
+            "SELECT count(*) FROM outbox WHERE appeal_id = '{id}' AND kind = '{kind}'"
+        ))
+    };
 
     let out = tick(&app, warn - Duration::seconds(1));
     assert!(out.contains("0 appeals due"), "{out}");
@@ -333,7 +458,9 @@ async fn the_scanner_warns_then_reminds_then_escalates_once_each() {
         1
     );
     let supervisor = app.login("supervisor").await;
-    let view = app.get(&format!("/api/v1/appeals/{id}"), Some(&supervisor)).await;
+    let view = app
+        .get(&format!("/api/v1/appeals/{id}"), Some(&supervisor))
+        .await;
     assert_eq!(view.body["overdue"], true);
     assert_eq!(view.body["supervised"], false);
 
@@ -345,7 +472,11 @@ async fn the_scanner_warns_then_reminds_then_escalates_once_each() {
     assert!(c.supervised, "督办: the supervise flag is set");
     assert_eq!(c.reply_stage, 3);
     assert_eq!(c.next_alarm_at, None, "nothing left to raise");
-    assert_eq!(mails("escalated"), 1, "to the one supervisor with an address");
+    assert_eq!(
+        mails("escalated"),
+        1,
+        "to the one supervisor with an address"
+    );
     let out = tick(&app, escalate + Duration::days(30));
     assert!(out.contains("0 appeals due"), "{out}");
     // each raise is in the audit trail, and the chain holds
@@ -363,9 +494,22 @@ async fn a_late_scan_records_every_stage_but_announces_only_the_latest() {
     let id = in_progress(&app, "same_day").await;
     let due = clocks(&app, id).reply_due_at.expect("due");
     let out = tick(&app, due + Duration::minutes(5));
-    assert!(out.contains("0 warnings") && out.contains("1 overdue"), "{out}");
-    assert_eq!(app.count(&format!("SELECT count(*) FROM deadline_alarms WHERE appeal_id = '{id}'")), 2);
-    assert_eq!(app.count(&format!("SELECT count(*) FROM deadline_alarms WHERE appeal_id = '{id}' AND notified")), 1);
+    assert!(
+        out.contains("0 warnings") && out.contains("1 overdue"),
+        "{out}"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM deadline_alarms WHERE appeal_id = '{id}'"
+        )),
+        2
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM deadline_alarms WHERE appeal_id = '{id}' AND notified"
+        )),
+        1
+    );
     assert_eq!(app.count(&format!("SELECT count(*) FROM outbox WHERE appeal_id = '{id}' AND kind IN ('warning', 'overdue')")), 1);
 }
 
@@ -384,7 +528,11 @@ async fn two_scanners_at_once_raise_each_alarm_exactly_once() {
     let at = (latest_due + Duration::minutes(1)).to_rfc3339();
     let run = |url: String, at: String| {
         std::thread::spawn(move || {
-            minxin(&url, &["deadlines", "tick", "--at", &at], &[("MINXIN__DEADLINES__SCAN_BATCH", "3")])
+            minxin(
+                &url,
+                &["deadlines", "tick", "--at", &at],
+                &[("MINXIN__DEADLINES__SCAN_BATCH", "3")],
+            )
         })
     };
     let a = run(app.db_url.clone(), at.clone());
@@ -394,12 +542,21 @@ async fn two_scanners_at_once_raise_each_alarm_exactly_once() {
     assert!(ok_a && ok_b, "{out_a}\n{out_b}");
     let overdue = |out: &str| -> i64 {
         out.split(", ")
-            .find_map(|p| p.strip_suffix(" overdue").and_then(|n| n.trim().parse().ok()))
+            .find_map(|p| {
+                p.strip_suffix(" overdue")
+                    .and_then(|n| n.trim().parse().ok())
+            })
             .unwrap_or_else(|| panic!("no overdue count in {out}"))
     };
     assert_eq!(overdue(&out_a) + overdue(&out_b), 24, "{out_a}\n{out_b}");
-    assert_eq!(app.count("SELECT count(*) FROM deadline_alarms WHERE stage = 'overdue' AND notified"), 24);
-    assert_eq!(app.count("SELECT count(*) FROM outbox WHERE kind = 'overdue'"), 24);
+    assert_eq!(
+        app.count("SELECT count(*) FROM deadline_alarms WHERE stage = 'overdue' AND notified"),
+        24
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM outbox WHERE kind = 'overdue'"),
+        24
+    );
     let again = tick(&app, latest_due + Duration::minutes(2));
     assert!(again.contains("0 appeals due"), "{again}");
 }
@@ -413,15 +570,31 @@ async fn the_calendar_is_data_that_administrators_edit_and_the_log_keeps() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["time_zone"], "Asia/Shanghai");
     assert_eq!(r.body["day_length_minutes"], 450);
-    assert!(r.body["days"].as_array().expect("days").iter().any(|d| d["date"] == "2026-10-01" && d["kind"] == "holiday"));
+    assert!(
+        r.body["days"]
+            .as_array()
+            .expect("days")
+            .iter()
+            .any(|d| d["date"] == "2026-10-01" && d["kind"] == "holiday")
+    );
 
     let put = |body: Value, token: String| {
         let app = &app;
         async move {
-            app.send(app.client.put(app.url("/api/v1/calendar")).bearer_auth(token).json(&body)).await
+            app.send(
+                app.client
+                    .put(app.url("/api/v1/calendar"))
+                    .bearer_auth(token)
+                    .json(&body),
+            )
+            .await
         }
     };
-    let r = put(json!({"time_zone": "Asia/Shanghai", "working_hours": [], "working_weekdays": [1,2,3,4,5]}), admin.clone()).await;
+    let r = put(
+        json!({"time_zone": "Asia/Shanghai", "working_hours": [], "working_weekdays": [1,2,3,4,5]}),
+        admin.clone(),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(r.body["error"]["field"], "working_hours");
     let r = put(json!({"time_zone": "Asia/Shanghai", "working_hours": [{"start": "08:30", "end": "12:00"}, {"start": "11:00", "end": "17:00"}], "working_weekdays": [1,2,3,4,5]}), admin.clone()).await;
@@ -434,14 +607,25 @@ async fn the_calendar_is_data_that_administrators_edit_and_the_log_keeps() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     let r = put(json!({"time_zone": "Asia/Shanghai", "working_hours": [{"start": "09:00", "end": "12:00"}], "working_weekdays": [1,2,3,4,5]}), dispatcher.clone()).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.count("SELECT count(*) FROM admin_events WHERE action = 'settings_changed'"), 0, "nothing half-written");
+    assert_eq!(
+        app.count("SELECT count(*) FROM admin_events WHERE action = 'settings_changed'"),
+        0,
+        "nothing half-written"
+    );
 
     let r = put(json!({"time_zone": "Asia/Shanghai", "working_hours": [{"start": "09:00", "end": "12:00"}, {"start": "13:30", "end": "17:30"}], "working_weekdays": [1,2,3,4,5]}), admin.clone()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["day_length_minutes"], 420);
     // the new hours govern new deadlines at once
     let id = app.file_one().await;
-    let d = app.act(id, "dispatch", &json!({"lead_department_code": "water", "deadline_class": "same_day"}), &dispatcher).await;
+    let d = app
+        .act(
+            id,
+            "dispatch",
+            &json!({"lead_department_code": "water", "deadline_class": "same_day"}),
+            &dispatcher,
+        )
+        .await;
     let due = instant(&d.body["reply_due_at"]).with_timezone(&chrono_tz::Asia::Shanghai);
     assert_eq!(due.format("%H:%M").to_string(), "17:30");
 
@@ -450,9 +634,21 @@ async fn the_calendar_is_data_that_administrators_edit_and_the_log_keeps() {
         let app = &app;
         let admin = admin.clone();
         let path = format!("/api/v1/calendar/days/{date}");
-        async move { app.send(app.client.put(app.url(&path)).bearer_auth(admin).json(&body)).await }
+        async move {
+            app.send(
+                app.client
+                    .put(app.url(&path))
+                    .bearer_auth(admin)
+                    .json(&body),
+            )
+            .await
+        }
     };
-    let r = day("2027-02-06", json!({"kind": "workday", "name": "春节调休上班"})).await;
+    let r = day(
+        "2027-02-06",
+        json!({"kind": "workday", "name": "春节调休上班"}),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let r = day("2027-13-01", json!({"kind": "holiday", "name": "x"})).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
@@ -462,7 +658,11 @@ async fn the_calendar_is_data_that_administrators_edit_and_the_log_keeps() {
     let mut refused = None;
     for n in 0..40 {
         let date = start + chrono::Days::new(n);
-        let r = day(&date.to_string(), json!({"kind": "holiday", "name": "测试"})).await;
+        let r = day(
+            &date.to_string(),
+            json!({"kind": "holiday", "name": "测试"}),
+        )
+        .await;
         if r.status != StatusCode::OK {
             refused = Some((n, r));
             break;
@@ -473,18 +673,37 @@ async fn the_calendar_is_data_that_administrators_edit_and_the_log_keeps() {
     assert_eq!(r.body["error"]["field"], "days");
     assert!((27..=32).contains(&n), "refused after {n} days off");
     let r = app
-        .send(app.client.delete(app.url("/api/v1/calendar/days/2027-02-06")).bearer_auth(&admin))
+        .send(
+            app.client
+                .delete(app.url("/api/v1/calendar/days/2027-02-06"))
+                .bearer_auth(&admin),
+        )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     let r = app
-        .send(app.client.delete(app.url("/api/v1/calendar/days/2027-02-06")).bearer_auth(&admin))
+        .send(
+            app.client
+                .delete(app.url("/api/v1/calendar/days/2027-02-06"))
+                .bearer_auth(&admin),
+        )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
     // every change is in the administrative log, which verifies
     let changes = app.get("/api/v1/calendar/changes", Some(&admin)).await;
-    let actions: Vec<&str> = changes.body.as_array().expect("list").iter().filter_map(|c| c["action"].as_str()).collect();
-    assert!(actions.contains(&"settings_changed") && actions.contains(&"day_set") && actions.contains(&"day_removed"), "{actions:?}");
+    let actions: Vec<&str> = changes
+        .body
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|c| c["action"].as_str())
+        .collect();
+    assert!(
+        actions.contains(&"settings_changed")
+            && actions.contains(&"day_set")
+            && actions.contains(&"day_removed"),
+        "{actions:?}"
+    );
     let (ok, out) = minxin(&app.db_url, &["audit", "verify"], &[]);
     assert!(ok && out.contains("administrative log"), "{out}");
 }
@@ -494,13 +713,22 @@ async fn reporting_hooks_record_timeliness_and_handling_time() {
     let app = spawn_app().await;
     let clerk = app.login("clerk.heating").await;
     let id = in_progress(&app, "week").await;
-    let r = app.act(id, "reply", &json!({"content": "已修复"}), &clerk).await;
+    let r = app
+        .act(id, "reply", &json!({"content": "已修复"}), &clerk)
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["signed_on_time"], true);
     assert_eq!(r.body["replied_on_time"], true);
-    assert!(r.body["handling_working_minutes"].as_i64().expect("minutes") >= 0);
+    assert!(
+        r.body["handling_working_minutes"]
+            .as_i64()
+            .expect("minutes")
+            >= 0
+    );
     // the appellant was told by e-mail; the receipt went out at filing
-    let kinds = |kind: &str| app.count(&format!("SELECT count(*) FROM outbox WHERE appeal_id = '{id}' AND kind = '{kind}' AND recipient = 'zhangsan@example.com'"));
+    let kinds = |kind: &str| {
+        app.count(&format!("SELECT count(*) FROM outbox WHERE appeal_id = '{id}' AND kind = '{kind}' AND recipient = 'zhangsan@example.com'"))
+    };
     assert_eq!((kinds("receipt"), kinds("replied")), (1, 1));
     assert_eq!(
         app.count(&format!("SELECT count(*) FROM outbox WHERE appeal_id = '{id}' AND kind = 'dispatched' AND recipient = 'kefu@reli.anshan.example'")),
