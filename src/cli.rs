@@ -323,6 +323,14 @@ fn serve(settings: &Settings, url: &str, banner: Option<String>) -> anyhow::Resu
 }
 
 fn demo(settings: &Settings, data_dir: Option<PathBuf>, allow_install: bool) -> anyhow::Result<()> {
+    // the demo's e-mail goes to files beside its other state, not into the working folder
+    let mut settings = settings.clone();
+    if settings.email.transport == crate::config::MailTransport::File
+        && settings.email.file_dir == std::path::Path::new("mail")
+    {
+        settings.email.file_dir = PathBuf::from(".minxin-demo/mail");
+    }
+    let settings = &settings;
     let mut cluster: Option<PrivateCluster> = None;
     let url = match settings.database.url.as_deref().filter(|u| !u.is_empty()) {
         Some(url) => {
@@ -368,6 +376,12 @@ fn demo(settings: &Settings, data_dir: Option<PathBuf>, allow_install: bool) -> 
             login.password,
             login.role,
             login.department_code.unwrap_or("-")
+        ));
+    }
+    if settings.email.transport == crate::config::MailTransport::File {
+        banner.push_str(&format!(
+            "e-mail is written as .eml files to {}\n",
+            settings.email.file_dir.display()
         ));
     }
     banner.push_str(&format!(
