@@ -67,7 +67,7 @@ fn database() -> String {
             "INSERT INTO appeals (id, tracking_no, access_code_hash, appellant_kind, kind, channel, title, content,
                  category_code, division_code, name, phone, status, lead_department_code, deadline_class,
                  dispatched_at, sign_due_at, signed_at, reply_warn_at, reply_due_at, next_alarm_at, created_at, updated_at)
-             SELECT gen_random_uuid(), 'AS2026' || lpad(g::text, 10, '0'), repeat('0', 64), 'citizen', 'complaint', 'web',
+             SELECT gen_random_uuid(), 'AS20261123' || lpad(g::text, 8, '0'), repeat('0', 64), 'citizen', 'complaint', 'web',
                  '小区暖气不热', '室温只有14度', '03.01.01', '210302001', '张三', '13812341234', 'in_progress', 'heating', 'complex',
                  now() - interval '2 days', now() - interval '1 day', now() - interval '1 day',
                  now() + (g % 30 + 1) * interval '1 day', now() + (g % 30 + 5) * interval '1 day',
@@ -86,7 +86,7 @@ fn database() -> String {
 /// Makes `DUE` appeals due for a warning at `at` (and forgets earlier alarms of theirs).
 fn make_due(conn: &mut PgConnection, at: DateTime<Utc>) {
     diesel::sql_query(
-        "WITH picked AS (SELECT id FROM appeals WHERE tracking_no <= 'AS2026' || lpad($1::text, 10, '0'))
+        "WITH picked AS (SELECT id FROM appeals WHERE tracking_no <= 'AS20261123' || lpad($1::text, 8, '0'))
          UPDATE appeals a SET reply_warn_at = $2 - interval '1 minute', reply_due_at = $2 + interval '3 days',
              reply_stage = 0, next_alarm_at = $2 - interval '1 minute'
          FROM picked WHERE a.id = picked.id",
