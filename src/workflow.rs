@@ -964,7 +964,9 @@ fn apply(
                 conn,
                 &q::NewFollowUp {
                     appeal_id: id,
-                    recorded_by: staff.sub,
+                    round: appeal.follow_up_round.max(1),
+                    source: "staff",
+                    recorded_by: Some(staff.sub),
                     contacted: *contacted,
                     solved: *solved,
                     satisfaction: satisfaction.as_str(),

@@ -159,7 +159,12 @@ pub fn insert_note(
 
 pub struct NewFollowUp<'a> {
     pub appeal_id: Uuid,
-    pub recorded_by: Uuid,
+    /// the follow-up round answered
+    pub round: i32,
+    /// staff (a return-visit call) or appellant (the signed link)
+    pub source: &'a str,
+    /// who called, for a return visit
+    pub recorded_by: Option<Uuid>,
     pub contacted: bool,
     pub solved: bool,
     pub satisfaction: &'a str,
@@ -171,7 +176,8 @@ pub fn insert_follow_up(conn: &mut PgConnection, f: &NewFollowUp<'_>) -> QueryRe
     diesel::insert_into(follow_ups::table)
         .values((
             follow_ups::appeal_id.eq(f.appeal_id),
-            follow_ups::source.eq("staff"),
+            follow_ups::source.eq(f.source),
+            follow_ups::round.eq(f.round),
             follow_ups::recorded_by.eq(f.recorded_by),
             follow_ups::contacted.eq(f.contacted),
             follow_ups::solved.eq(f.solved),

@@ -62,6 +62,11 @@ pub struct Appeal {
     pub signed_on_time: Option<bool>,
     pub replied_on_time: Option<bool>,
     pub handling_working_minutes: Option<i32>,
+    pub follow_up_round: i32,
+    pub follow_up_due_at: Option<DateTime<Utc>>,
+    pub closed_unrated: bool,
+    pub close_reason: Option<String>,
+    pub repeat_of: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -197,6 +202,7 @@ pub struct FollowUp {
     pub satisfaction: String,
     pub comment: Option<String>,
     pub created_at: DateTime<Utc>,
+    pub round: i32,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

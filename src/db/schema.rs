@@ -98,6 +98,12 @@ diesel::table! {
         signed_on_time -> Nullable<Bool>,
         replied_on_time -> Nullable<Bool>,
         handling_working_minutes -> Nullable<Int4>,
+        follow_up_round -> Int4,
+        follow_up_due_at -> Nullable<Timestamptz>,
+        closed_unrated -> Bool,
+        #[max_length = 500]
+        close_reason -> Nullable<Varchar>,
+        repeat_of -> Nullable<Uuid>,
     }
 }
 
@@ -264,6 +270,7 @@ diesel::table! {
         #[max_length = 2000]
         comment -> Nullable<Varchar>,
         created_at -> Timestamptz,
+        round -> Int4,
     }
 }
 
