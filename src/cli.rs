@@ -255,12 +255,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let report = crate::deadlines::scan(&mut conn, &wf, at)
                 .map_err(|e| anyhow::anyhow!("deadline scan failed: {e}"))?;
             println!(
-                "deadline scan as of {}: {} appeals due, {} warnings, {} overdue, {} escalated",
+                "deadline scan as of {}: {} appeals due, {} warnings, {} overdue, {} escalated, {} closed unrated",
                 report.at.to_rfc3339(),
                 report.examined,
                 report.warnings,
                 report.overdue,
-                report.escalated
+                report.escalated,
+                report.closed_unrated
             );
         }
         Command::Audit {

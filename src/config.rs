@@ -57,7 +57,21 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub lifecycle: LifecycleSettings,
     pub deadlines: crate::domain::deadline::DeadlineSettings,
+    pub follow_up: FollowUpSettings,
     pub email: EmailSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CountedRound {
+    Latest,
+    First,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FollowUpSettings {
+    pub window_days: i64,
+    pub counted_round: CountedRound,
 }
 
 fn default_env() -> Environment {
@@ -229,6 +243,9 @@ impl Settings {
         }
         if self.server.body_limit_bytes < 1024 {
             bail!("server.body_limit_bytes must be at least 1024");
+        }
+        if !(1..=90).contains(&self.follow_up.window_days) {
+            bail!("follow_up.window_days must be 1 to 90");
         }
         if let Err(e) = self.deadlines.check() {
             bail!("{e}");

@@ -142,6 +142,8 @@ pub struct ScanReport {
     pub warnings: usize,
     pub overdue: usize,
     pub escalated: usize,
+    /// resolved appeals whose follow-up window closed unanswered
+    pub closed_unrated: usize,
 }
 
 /// One scan as of `at`: every appeal whose next alarm is due, in batches, each batch one
@@ -180,7 +182,67 @@ pub fn scan(
             break;
         }
     }
+    report.closed_unrated = close_unrated(conn, batch, at)?;
     Ok(report)
+}
+
+/// Closes, unrated, the resolved appeals whose follow-up window ended without an answer; like
+/// the alarms, in `SKIP LOCKED` batches.
+fn close_unrated(
+    conn: &mut PgConnection,
+    batch: i64,
+    at: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    let mut closed = 0;
+    loop {
+        let taken = conn.transaction(|conn| -> Result<usize, AppError> {
+            let due: Vec<Appeal> = appeals::table
+                .filter(appeals::status.eq(Status::Resolved.as_str()))
+                .filter(appeals::follow_up_due_at.le(at))
+                .order(appeals::follow_up_due_at.asc())
+                .limit(batch)
+                .for_update()
+                .skip_locked()
+                .select(Appeal::as_select())
+                .load(conn)?;
+            for appeal in &due {
+                diesel::update(appeals::table.find(appeal.id))
+                    .set((
+                        appeals::status.eq(Status::Closed.as_str()),
+                        appeals::closed_at.eq(at),
+                        appeals::closed_unrated.eq(true),
+                        appeals::follow_up_due_at.eq(None::<DateTime<Utc>>),
+                        appeals::next_alarm_at.eq(None::<DateTime<Utc>>),
+                        appeals::version.eq(appeal.version + 1),
+                        appeals::updated_at.eq(at),
+                    ))
+                    .execute(conn)?;
+                audit::append(
+                    conn,
+                    appeal.id,
+                    &AuditActor {
+                        user_id: None,
+                        role: "system".into(),
+                    },
+                    &Change {
+                        action: "close_unrated",
+                        from_status: Some(Status::Resolved.as_str()),
+                        to_status: Some(Status::Closed.as_str()),
+                        details: json!({
+                            "round": appeal.follow_up_round,
+                            "window_ended_at": appeal.follow_up_due_at,
+                        }),
+                    },
+                    at,
+                )?;
+            }
+            Ok(due.len())
+        })?;
+        closed += taken;
+        if (taken as i64) < batch {
+            return Ok(closed);
+        }
+    }
 }
 
 fn raise_due(
@@ -311,11 +373,12 @@ pub fn spawn_scanner(
                 .map_err(AppError::from)
                 .and_then(|mut conn| scan(&mut conn, &wf, Utc::now()));
             match result {
-                Ok(r) if r.examined > 0 => tracing::info!(
+                Ok(r) if r.examined + r.closed_unrated > 0 => tracing::info!(
                     due = r.examined,
                     warnings = r.warnings,
                     overdue = r.overdue,
                     escalated = r.escalated,
+                    closed_unrated = r.closed_unrated,
                     "deadline scan"
                 ),
                 Ok(_) => {}

@@ -28,6 +28,9 @@ pub enum AppError {
     /// the appeal is not in a state that allows this (409)
     #[error("{0}")]
     Conflict(String),
+    /// a link that worked once and has expired (410)
+    #[error("{0}")]
+    Gone(String),
     #[error("{0}")]
     PayloadTooLarge(String),
     /// well-formed but unacceptable: a failed validation, an unknown reference (422)
@@ -68,6 +71,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
+            AppError::Gone(_) => "link_expired",
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::Unavailable(_) => "unavailable",
             AppError::Unexpected(_) => "internal",
@@ -93,7 +97,7 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// machine-readable: bad_request, invalid_json, unauthorized, forbidden, not_found,
-    /// conflict, payload_too_large, validation_failed, idempotency_key_reused, unavailable, internal
+    /// conflict, link_expired, invalid_link, payload_too_large, validation_failed, idempotency_key_reused, unavailable, internal
     pub code: String,
     /// a sentence a person can act on
     pub message: String,
@@ -110,6 +114,7 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Gone(_) => StatusCode::GONE,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

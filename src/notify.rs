@@ -190,8 +190,12 @@ pub fn replied(
     let department_name = department(conn, appeal.lead_department_code.as_deref())?
         .map(|(name, _)| name)
         .unwrap_or_default();
-    // the signed follow-up link arrives with the closed loop (issue 5)
-    let notice = Notice::replied(appeal, department_name, None, &links(wf));
+    let notice = Notice::replied(
+        appeal,
+        department_name,
+        wf.follow_up_url(appeal),
+        &links(wf),
+    );
     enqueue(conn, email, &notice, cal.tz(), Some(appeal.id), now).map(drop)
 }
 

@@ -38,6 +38,7 @@ pub fn workflow_from(settings: &Settings) -> Workflow {
         default_class: settings.lifecycle.default_deadline_class,
         calendar: Default::default(),
         public_url: settings.email.public_url.clone(),
+        follow_up_window: chrono::Duration::days(settings.follow_up.window_days),
         access_secret: settings.auth.access_code_secret.as_bytes().to_vec(),
         rules: Default::default(),
     }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::auth::Claims;
 use crate::db::audit::{self, AuditActor, Change};
 use crate::db::models::{Appeal, Assignment, NewAppeal, NewAssignment};
-use crate::db::schema::{appeals, extensions, suspensions};
+use crate::db::schema::{appeals, extensions, follow_ups, suspensions};
 use crate::db::{self as store, appeals as q, reference};
 use crate::deadlines::{self, CalendarBook};
 use crate::domain::calendar::Calendar;
@@ -36,6 +36,8 @@ pub struct Workflow {
     pub calendar: std::sync::Arc<CalendarBook>,
     /// links in e-mail point here
     pub public_url: String,
+    /// how long after a reply the appellant may answer the follow-up
+    pub follow_up_window: Duration,
     /// keys the access-code hashes and the codes re-derived for idempotent replays
     pub access_secret: Vec<u8>,
     /// the compiled routing table, cached and kept current
@@ -77,6 +79,75 @@ impl Workflow {
         ])
         .verify_slice(&stored)
         .is_ok()
+    }
+
+    /// The appellant's follow-up link token for one round of an appeal: the appeal, the round and
+    /// the expiry, signed with the access secret (`<appeal>.<round>.<expiry>.<signature>`).
+    pub fn follow_up_token(&self, appeal_id: Uuid, round: i32, expires: DateTime<Utc>) -> String {
+        let payload = format!("{}.{round}.{}", appeal_id.simple(), expires.timestamp());
+        let mac = self.mac(&[b"follow-up", payload.as_bytes()]);
+        format!("{payload}.{}", hex::encode(&mac[..16]))
+    }
+
+    /// Reads a follow-up token: (appeal, round, expiry), or why it is refused.
+    pub fn read_follow_up_token(
+        &self,
+        token: &str,
+    ) -> Result<(Uuid, i32, DateTime<Utc>), AppError> {
+        let tampered = || {
+            AppError::BadRequest {
+            code: "invalid_link",
+            message: "this follow-up link is not valid (it may have been copied incompletely); use the link from your e-mail or tracking page".into(),
+            field: None,
+        }
+        };
+        let mut parts = token.split('.');
+        let (Some(id), Some(round), Some(exp), Some(sig), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return Err(tampered());
+        };
+        let sig = hex::decode(sig).map_err(|_| tampered())?;
+        if sig.len() != 16 {
+            return Err(tampered());
+        }
+        let payload = format!("{id}.{round}.{exp}");
+        // the hmac crate compares in constant time
+        self.hasher(&[b"follow-up", payload.as_bytes()])
+            .verify_truncated_left(&sig)
+            .map_err(|_| tampered())?;
+        let id: Uuid = id.parse().map_err(|_| tampered())?;
+        let round: i32 = round.parse().map_err(|_| tampered())?;
+        let exp = exp
+            .parse::<i64>()
+            .ok()
+            .and_then(|t| DateTime::<Utc>::from_timestamp(t, 0))
+            .ok_or_else(tampered)?;
+        Ok((id, round, exp))
+    }
+
+    /// The appellant's follow-up link while a round awaits an answer (the web page; the API is
+    /// `/api/v1/follow-up/{token}`).
+    pub fn follow_up_url(&self, appeal: &Appeal) -> Option<String> {
+        let due = appeal.follow_up_due_at?;
+        (appeal.status == Status::Resolved.as_str() && appeal.follow_up_round > 0).then(|| {
+            format!(
+                "{}/follow-up/{}",
+                self.public_url.trim_end_matches('/'),
+                self.follow_up_token(appeal.id, appeal.follow_up_round, due)
+            )
+        })
+    }
+
+    /// The token of the current round's link, for the API.
+    pub fn current_follow_up_token(&self, appeal: &Appeal) -> Option<String> {
+        let due = appeal.follow_up_due_at?;
+        (appeal.status == Status::Resolved.as_str() && appeal.follow_up_round > 0)
+            .then(|| self.follow_up_token(appeal.id, appeal.follow_up_round, due))
     }
 
     /// The access code of an intake made under an Idempotency-Key, derivable again on replay.
@@ -526,6 +597,23 @@ fn dispatch_to(
     Ok(details)
 }
 
+/// The three answers of a follow-up (回访), with an optional comment.
+#[derive(Debug, Clone)]
+pub struct Answers {
+    /// the department contacted the appellant
+    pub contacted: bool,
+    pub solved: bool,
+    pub satisfaction: Satisfaction,
+    pub comment: Option<String>,
+}
+
+impl Answers {
+    /// Solved and at least basically satisfied: the appeal closes; otherwise 重办.
+    pub fn accepted(&self) -> bool {
+        self.solved && self.satisfaction.is_satisfied()
+    }
+}
+
 /// A staff action with its body, already structurally valid.
 #[derive(Debug, Clone)]
 pub enum ActionRequest {
@@ -558,10 +646,11 @@ pub enum ActionRequest {
         content: String,
     },
     FollowUp {
-        contacted: bool,
-        solved: bool,
-        satisfaction: Satisfaction,
-        comment: Option<String>,
+        answers: Answers,
+    },
+    /// a supervisor closes it instead of re-handling
+    Close {
+        reason: String,
     },
     Reject {
         reason: String,
@@ -600,15 +689,10 @@ impl ActionRequest {
             ActionRequest::Suspend { .. } => Action::Suspend,
             ActionRequest::Resume { .. } => Action::Resume,
             ActionRequest::Reply { .. } => Action::Reply,
-            ActionRequest::FollowUp {
-                contacted,
-                solved,
-                satisfaction,
-                ..
-            } => Action::FollowUp {
-                contacted: *contacted,
-                accepted: *solved && satisfaction.is_satisfied(),
+            ActionRequest::FollowUp { answers } => Action::FollowUp {
+                accepted: answers.accepted(),
             },
+            ActionRequest::Close { .. } => Action::Close,
             ActionRequest::Reject { .. } => Action::Reject,
             ActionRequest::Merge { .. } => Action::Merge,
             ActionRequest::Supervise { .. } => Action::Supervise,
@@ -657,6 +741,7 @@ pub fn facts_from(appeal: &Appeal, live: &[Assignment], department: Option<&str>
             .collect(),
         return_by: None,
         own_part_signed,
+        rehandled: appeal.rehandle_count > 0,
         was_returned: appeal.status == Status::Submitted.as_str()
             && appeal.pool_reason.as_deref() == Some("returned"),
     }
@@ -938,77 +1023,60 @@ fn apply(
             let handling = appeal
                 .dispatched_at
                 .map(|start| cal.working_between(start, now, &suspended).num_minutes() as i32);
-            diesel::update(row)
+            // a new follow-up round opens, answerable until the window closes
+            let round = appeal.follow_up_round + 1;
+            let window_ends = now + wf.follow_up_window;
+            let replied: Appeal = diesel::update(row)
                 .set((
                     appeals::replied_at.eq(now),
                     appeals::replied_on_time.eq(on_time),
                     appeals::handling_working_minutes.eq(handling),
+                    appeals::follow_up_round.eq(round),
+                    appeals::follow_up_due_at.eq(window_ends),
+                    appeals::status.eq(plan.to.as_str()),
                 ))
-                .execute(conn)?;
-            crate::notify::replied(conn, wf, cal, appeal, now)?;
+                .returning(Appeal::as_returning())
+                .get_result(conn)?;
+            crate::notify::replied(conn, wf, cal, &replied, now)?;
             Ok(json!({
                 "reply_id": reply_id,
                 "department_code": dept,
                 "on_time": on_time,
                 "handling_working_minutes": handling,
+                "follow_up_round": round,
+                "follow_up_due_at": window_ends,
             }))
         }
-        ActionRequest::FollowUp {
-            contacted,
-            solved,
-            satisfaction,
-            comment,
-        } => {
-            let comment = optional(comment.as_deref(), "comment", 2000)?;
-            let follow_up_id = q::insert_follow_up(
-                conn,
-                &q::NewFollowUp {
-                    appeal_id: id,
-                    round: appeal.follow_up_round.max(1),
-                    source: "staff",
-                    recorded_by: Some(staff.sub),
-                    contacted: *contacted,
-                    solved: *solved,
-                    satisfaction: satisfaction.as_str(),
-                    comment: comment.as_deref(),
-                    at: now,
-                },
-            )?;
-            match plan.to {
-                Status::Closed => {
-                    diesel::update(row)
-                        .set(appeals::closed_at.eq(now))
-                        .execute(conn)?;
-                }
-                Status::InProgress => {
-                    // 重办: back to the department, which answers again by a new deadline
-                    let within = wf.deadlines.rehandle_within;
-                    let due = within.due_from(cal, now);
-                    let warn = wf.deadlines.warn_at(cal, within.is_wall(), now, due, &[]);
-                    diesel::update(row)
-                        .set((
-                            appeals::replied_at.eq(None::<DateTime<Utc>>),
-                            appeals::rehandle_count.eq(appeal.rehandle_count + 1),
-                            appeals::reply_due_at.eq(due),
-                            appeals::reply_warn_at.eq(warn),
-                            appeals::reply_stage.eq(0),
-                            appeals::replied_on_time.eq(None::<bool>),
-                        ))
-                        .execute(conn)?;
-                }
-                _ => {}
-            }
-            Ok(json!({
-                "follow_up_id": follow_up_id,
-                "contacted": contacted,
-                "solved": solved,
-                "satisfaction": satisfaction.as_str(),
-                "outcome": match plan.to {
-                    Status::Closed => "closed",
-                    Status::InProgress => "rehandle",
-                    _ => "not_reached",
-                },
-            }))
+        ActionRequest::FollowUp { answers } => record_follow_up(
+            conn,
+            wf,
+            cal,
+            appeal,
+            "staff",
+            Some(staff.sub),
+            answers,
+            plan.to,
+            now,
+        ),
+        ActionRequest::Close { reason } => {
+            let reason = required(reason, "reason", 500)?;
+            diesel::update(row)
+                .set((
+                    appeals::closed_at.eq(now),
+                    appeals::close_reason.eq(&reason),
+                    appeals::follow_up_due_at.eq(None::<DateTime<Utc>>),
+                    appeals::suspended_at.eq(None::<DateTime<Utc>>),
+                ))
+                .execute(conn)?;
+            diesel::update(
+                suspensions::table
+                    .filter(suspensions::appeal_id.eq(id))
+                    .filter(suspensions::ended_at.is_null()),
+            )
+            .set(suspensions::ended_at.eq(now))
+            .execute(conn)?;
+            void_pending_extension(conn, id, "a supervisor closed the appeal", now)?;
+            Ok(json!({ "reason": reason, "rehandle_count": appeal.rehandle_count }))
         }
         ActionRequest::Reject {
             reason,
@@ -1112,6 +1180,181 @@ fn apply(
             decide_extension(conn, wf, cal, appeal, staff, *approve, note.as_deref(), now)
         }
     }
+}
+
+/// Records the follow-up of the current round and closes the appeal (accepted) or sends it back
+/// to the lead department with a fix deadline (重办). Shared by the return-visit action and the
+/// appellant's link; the caller holds the row lock and moves the status.
+#[allow(clippy::too_many_arguments)]
+fn record_follow_up(
+    conn: &mut PgConnection,
+    wf: &Workflow,
+    cal: &Calendar,
+    appeal: &Appeal,
+    source: &str,
+    recorded_by: Option<Uuid>,
+    answers: &Answers,
+    to: Status,
+    now: DateTime<Utc>,
+) -> Result<serde_json::Value, AppError> {
+    let id = appeal.id;
+    let row = appeals::table.find(id);
+    let comment = optional(answers.comment.as_deref(), "comment", 2000)?;
+    let round = appeal.follow_up_round.max(1);
+    let answered: Option<(String, DateTime<Utc>)> = follow_ups::table
+        .filter(follow_ups::appeal_id.eq(id))
+        .filter(follow_ups::round.eq(round))
+        .select((follow_ups::source, follow_ups::created_at))
+        .first(conn)
+        .optional()?;
+    if let Some((by, at)) = answered {
+        return Err(AppError::Conflict(format!(
+            "round {round} of this appeal's follow-up was already answered ({} at {})",
+            if by == "appellant" {
+                "by the appellant"
+            } else {
+                "by a return visit"
+            },
+            local(cal, at)
+        )));
+    }
+    let follow_up_id = q::insert_follow_up(
+        conn,
+        &q::NewFollowUp {
+            appeal_id: id,
+            round,
+            source,
+            recorded_by,
+            contacted: answers.contacted,
+            solved: answers.solved,
+            satisfaction: answers.satisfaction.as_str(),
+            comment: comment.as_deref(),
+            at: now,
+        },
+    )?;
+    let outcome = if to == Status::Closed {
+        diesel::update(row)
+            .set((
+                appeals::closed_at.eq(now),
+                appeals::follow_up_due_at.eq(None::<DateTime<Utc>>),
+            ))
+            .execute(conn)?;
+        "closed"
+    } else {
+        // 重办: back to the lead department, which answers again by a new deadline
+        let within = wf.deadlines.rehandle_within;
+        let due = within.due_from(cal, now);
+        let warn = wf.deadlines.warn_at(cal, within.is_wall(), now, due, &[]);
+        diesel::update(row)
+            .set((
+                appeals::replied_at.eq(None::<DateTime<Utc>>),
+                appeals::rehandle_count.eq(appeal.rehandle_count + 1),
+                appeals::reply_due_at.eq(due),
+                appeals::reply_warn_at.eq(warn),
+                appeals::reply_stage.eq(0),
+                appeals::replied_on_time.eq(None::<bool>),
+                appeals::follow_up_due_at.eq(None::<DateTime<Utc>>),
+            ))
+            .execute(conn)?;
+        "rehandle"
+    };
+    Ok(json!({
+        "follow_up_id": follow_up_id,
+        "round": round,
+        "source": source,
+        "contacted": answers.contacted,
+        "solved": answers.solved,
+        "satisfaction": answers.satisfaction.as_str(),
+        "comment": comment,
+        "outcome": outcome,
+    }))
+}
+
+/// The appellant answers the follow-up through the signed link: once per round, before the
+/// window closes.
+pub fn answer_follow_up_link(
+    conn: &mut PgConnection,
+    wf: &Workflow,
+    token: &str,
+    answers: &Answers,
+    now: DateTime<Utc>,
+) -> Result<Appeal, AppError> {
+    let (appeal_id, round, expires) = wf.read_follow_up_token(token)?;
+    conn.transaction(|conn| {
+        let appeal = q::lock(conn, appeal_id)?.ok_or_else(|| AppError::BadRequest {
+            code: "invalid_link",
+            message: "this follow-up link is not valid".into(),
+            field: None,
+        })?;
+        let cal = wf.calendar.current(conn)?;
+        check_link_usable(conn, &cal, &appeal, round, expires, now)?;
+        let to = if answers.accepted() {
+            Status::Closed
+        } else {
+            Status::InProgress
+        };
+        let details =
+            record_follow_up(conn, wf, &cal, &appeal, "appellant", None, answers, to, now)?;
+        diesel::update(appeals::table.find(appeal.id))
+            .set((
+                appeals::status.eq(to.as_str()),
+                appeals::version.eq(appeal.version + 1),
+                appeals::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        audit::append(
+            conn,
+            appeal.id,
+            &AuditActor {
+                user_id: None,
+                role: "resident".into(),
+            },
+            &Change {
+                action: "follow_up",
+                from_status: Some(Status::Resolved.as_str()),
+                to_status: Some(to.as_str()),
+                details,
+            },
+            now,
+        )?;
+        deadlines::refresh_alarm(conn, &wf.deadlines, &cal, appeal.id)?;
+        q::find(conn, appeal.id)?.ok_or_else(|| not_found(appeal.id))
+    })
+}
+
+/// Why a follow-up link cannot be answered now, if it cannot.
+pub fn check_link_usable(
+    conn: &mut PgConnection,
+    cal: &Calendar,
+    appeal: &Appeal,
+    round: i32,
+    expires: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let answered: bool = diesel::select(diesel::dsl::exists(
+        follow_ups::table
+            .filter(follow_ups::appeal_id.eq(appeal.id))
+            .filter(follow_ups::round.eq(round)),
+    ))
+    .get_result(conn)?;
+    if answered {
+        return Err(AppError::Conflict(
+            "this follow-up was already answered; thank you".into(),
+        ));
+    }
+    if now > expires {
+        return Err(AppError::Gone(format!(
+            "this follow-up link expired at {}; the hotline may still call you (回访)",
+            local(cal, expires)
+        )));
+    }
+    if appeal.status != Status::Resolved.as_str() || appeal.follow_up_round != round {
+        return Err(AppError::Conflict(format!(
+            "appeal {} is not awaiting this follow-up any more (it is {})",
+            appeal.tracking_no, appeal.status
+        )));
+    }
+    Ok(())
 }
 
 /// A reply deadline the dispatcher sets for one appeal: complex matters only, in the future,

@@ -72,7 +72,9 @@ pub struct ReplyBody {
     pub content: String,
 }
 
-/// follow-up (回访) recorded by hotline-centre staff
+/// follow-up (回访) recorded by hotline-centre staff from a return-visit call: did the department
+/// contact the appellant, is it solved, how satisfied; solved and at least basically satisfied
+/// closes the appeal, anything else sends it back to the department (重办)
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FollowUpBody {
@@ -136,7 +138,7 @@ pub struct ExtensionDecisionBody {
     pub note: Option<String>,
 }
 
-const ACTIONS: &str = "dispatch, sign, return, refuse-return, assign, suspend, resume, reply, follow-up, reject, merge, supervise, notes, extension, extension-decision";
+const ACTIONS: &str = "dispatch, sign, return, refuse-return, assign, suspend, resume, reply, follow-up, reject, merge, supervise, notes, extension, extension-decision, close";
 
 fn parse_action(action: &str, body: &[u8]) -> Result<ActionRequest, AppError> {
     // sign and resume need no body; accept an empty one
@@ -182,10 +184,12 @@ fn parse_action(action: &str, body: &[u8]) -> Result<ActionRequest, AppError> {
         "follow-up" => {
             let b: FollowUpBody = json::parse(body)?.value;
             ActionRequest::FollowUp {
-                contacted: b.contacted,
-                solved: b.solved,
-                satisfaction: b.satisfaction,
-                comment: b.comment,
+                answers: workflow::Answers {
+                    contacted: b.contacted,
+                    solved: b.solved,
+                    satisfaction: b.satisfaction,
+                    comment: b.comment,
+                },
             }
         }
         "reject" => {
@@ -222,6 +226,9 @@ fn parse_action(action: &str, body: &[u8]) -> Result<ActionRequest, AppError> {
                 visibility: b.visibility,
             }
         }
+        "close" => ActionRequest::Close {
+            reason: json::parse::<ReasonBody>(body)?.value.reason,
+        },
         "extension" => {
             let b: ExtensionBody = json::parse(body)?.value;
             ActionRequest::Extension {
@@ -253,11 +260,12 @@ fn parse_action(action: &str, body: &[u8]) -> Result<ActionRequest, AppError> {
 /// supervise `SuperviseBody`; notes `NoteBody`; refuse-return (驳回退单, dispatcher: back to the
 /// department that returned it) `ReasonBody`; assign (a clerk gives the department's part to a
 /// colleague) `AssignBody`; extension (延期, the lead department) `ExtensionBody`;
-/// extension-decision (a supervisor) `ExtensionDecisionBody`.
+/// extension-decision (a supervisor) `ExtensionDecisionBody`; close (a supervisor closes a
+/// resolved or re-handled appeal instead of re-handling it, e.g. an unlawful demand) `ReasonBody`.
 #[utoipa::path(post, path = "/api/v1/appeals/{id}/{action}", tag = "appeals",
     params(
         ("id" = Uuid, Path, description = "appeal id"),
-        ("action" = String, Path, description = "dispatch | sign | return | refuse-return | assign | suspend | resume | reply | follow-up | reject | merge | supervise | notes | extension | extension-decision"),
+        ("action" = String, Path, description = "dispatch | sign | return | refuse-return | assign | suspend | resume | reply | follow-up | reject | merge | supervise | notes | extension | extension-decision | close"),
         ("If-Match" = Option<i32>, Header, description = "the version you acted on")),
     request_body(content = Object, description = "depends on the action; see the *Body schemas"),
     responses(

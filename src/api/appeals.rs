@@ -199,7 +199,13 @@ fn appellant_view(
             at: e.created_at,
         })
         .collect();
+    let follow_up_token = wf.current_follow_up_token(&appeal);
+    let follow_up_url = wf.follow_up_url(&appeal);
     Ok(AppellantAppeal {
+        follow_up_token,
+        follow_up_url,
+        follow_up_due_at: appeal.follow_up_due_at,
+        closed_unrated: appeal.closed_unrated,
         lead_department_name: appeal.lead_department_code.as_deref().map(name_of),
         tracking_no: appeal.tracking_no,
         status: appeal.status,
@@ -237,6 +243,8 @@ const APPELLANT_STEPS: &[&str] = &[
     "reject",
     "merge",
     "extension_approve",
+    "close",
+    "close_unrated",
 ];
 
 /// Loads an appeal for a staff member: 404 if it does not exist, 403 for a clerk of a

@@ -6,6 +6,7 @@ pub mod appeals;
 pub mod auth;
 pub mod calendar;
 pub mod extensions;
+pub mod follow_up;
 pub mod health;
 pub mod json;
 pub mod lists;
@@ -55,7 +56,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(calendar::put_calendar)
             .service(calendar::put_day)
             .service(calendar::delete_day)
-            .service(extensions::list),
+            .service(extensions::list)
+            .service(follow_up::form)
+            .service(follow_up::answer)
+            .service(follow_up::awaiting),
     )
     .service(health::healthz)
     .service(health::readyz);

@@ -4,8 +4,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    actions, appeals, auth, calendar, extensions, health, lists, reference, routing, staffing,
-    views,
+    actions, appeals, auth, calendar, extensions, follow_up, health, lists, reference, routing,
+    staffing, views,
 };
 use crate::domain::enums;
 use crate::domain::intake::IntakeRequest;
@@ -41,6 +41,9 @@ use crate::error::{ErrorBody, ErrorDetail};
         calendar::delete_day,
         calendar::changes,
         extensions::list,
+        follow_up::form,
+        follow_up::answer,
+        follow_up::awaiting,
         health::healthz,
         health::readyz,
     ),
@@ -51,6 +54,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         actions::AssignBody, actions::ExtensionBody, actions::ExtensionDecisionBody, actions::FollowUpBody, actions::MergeBody, actions::SuperviseBody, actions::NoteBody,
         calendar::CalendarView, calendar::DayView, calendar::CalendarSettingsBody, calendar::DayBody, calendar::ChangeView,
         extensions::ExtensionView,
+        follow_up::FollowUpForm, follow_up::FollowUpDone,
         enums::AppellantKind, enums::AppealKind, enums::Channel, enums::Status, enums::Role,
         enums::DeadlineClass, enums::Satisfaction, enums::Disposition, enums::Visibility,
     )),
@@ -59,6 +63,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         (name = "appeals", description = "intake, the appellant's view, staff actions, the audit trail"),
         (name = "work lists", description = "queue and pool"),
         (name = "routing", description = "rule tables (派单目录), explain, draft tests"),
+        (name = "follow-up", description = "the appellant's signed follow-up link and the centre's return visits (回访)"),
         (name = "calendar", description = "the working calendar: hours, holidays, make-up days (调休)"),
         (name = "staffing", description = "auto-assignment and absence inside departments"),
         (name = "reference", description = "public reference data for the intake form"),

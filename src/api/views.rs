@@ -73,6 +73,12 @@ pub struct StaffAppeal {
     pub handling_working_minutes: Option<i32>,
     /// extension requests (延期), oldest first
     pub extensions: Vec<ExtensionRequestView>,
+    /// follow-up: the current round (one per reply), the end of its window, whether the appeal
+    /// closed unanswered, and a supervisor's reason for closing it without satisfaction
+    pub follow_up_round: i32,
+    pub follow_up_due_at: Option<DateTime<Utc>>,
+    pub closed_unrated: bool,
+    pub close_reason: Option<String>,
     pub replies: Vec<ReplyView>,
     pub notes: Vec<NoteView>,
     pub follow_ups: Vec<FollowUpView>,
@@ -130,6 +136,7 @@ pub struct NoteView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FollowUpView {
     pub id: i64,
+    pub round: i32,
     /// staff or appellant
     pub source: String,
     pub contacted: bool,
@@ -181,6 +188,10 @@ impl From<StaffParts> for StaffAppeal {
             ContactView::Hidden => ("hidden", None, None, None, None, None),
         };
         StaffAppeal {
+            follow_up_round: a.follow_up_round,
+            follow_up_due_at: a.follow_up_due_at,
+            closed_unrated: a.closed_unrated,
+            close_reason: a.close_reason.clone(),
             dispatch_due_at: a.dispatch_due_at,
             overdue,
             signed_on_time: a.signed_on_time,
@@ -260,6 +271,7 @@ impl From<StaffParts> for StaffAppeal {
                 .into_iter()
                 .map(|f| FollowUpView {
                     id: f.id,
+                    round: f.round,
                     source: f.source,
                     contacted: f.contacted,
                     solved: f.solved,
@@ -393,6 +405,13 @@ pub struct AppellantAppeal {
     pub replies: Vec<PublicReply>,
     pub notes: Vec<PublicNote>,
     pub timeline: Vec<TimelineEntry>,
+    /// while the department's answer awaits the appellant's rating: the signed link (web page)
+    /// and its token for `POST /api/v1/follow-up/{token}`, valid until `follow_up_due_at`
+    pub follow_up_url: Option<String>,
+    pub follow_up_token: Option<String>,
+    pub follow_up_due_at: Option<DateTime<Utc>>,
+    /// closed because nobody answered the follow-up in time
+    pub closed_unrated: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -5,6 +5,7 @@
 //! submitted ──dispatch──▶ dispatched ──sign──▶ in_progress ──reply──▶ resolved ──follow-up──▶ closed
 //!     ▲                       │                  │      ▲                 │
 //!     └────────return─────────┘        suspend ──┘      └── resume        └─ not accepted ─▶ in_progress
+//! resolved ──window expires──▶ closed (unrated);  resolved / re-handled ──close (supervisor)──▶ closed
 //! submitted ──reject──▶ rejected;  any open state ──merge──▶ merged
 //! ```
 
@@ -26,13 +27,14 @@ pub enum Action {
     Resume,
     /// 答复 / 办结
     Reply,
-    /// 回访 recorded by hotline-centre staff. `contacted` = the appellant was reached;
-    /// `accepted` = solved and at least basically satisfied. Not reached: the appeal stays
-    /// resolved; not accepted: back to the department (重办).
+    /// 回访 recorded by hotline-centre staff from a call (the appellant's own answer through the
+    /// signed link takes the same path). `accepted` = solved and at least basically satisfied:
+    /// closed; otherwise back to the department (重办).
     FollowUp {
-        contacted: bool,
         accepted: bool,
     },
+    /// a supervisor closes an appeal instead of re-handling it, with a written reason
+    Close,
     /// 不予受理, with a disposition
     Reject,
     /// 合并 into a primary appeal
@@ -70,6 +72,7 @@ impl Action {
             Action::Assign => "assign",
             Action::Extension => "extension",
             Action::DecideExtension => "extension_decision",
+            Action::Close => "close",
         }
     }
 }
@@ -94,6 +97,8 @@ pub struct Facts {
     pub own_part_signed: bool,
     /// a department returned it and it has not been dispatched since
     pub was_returned: bool,
+    /// sent back by a follow-up (重办) at least once
+    pub rehandled: bool,
 }
 
 /// How the actor stands towards the appeal.
@@ -245,17 +250,26 @@ pub fn plan(
         Action::Suspend => moving(&[Status::InProgress], Status::Suspended),
         Action::Resume => moving(&[Status::Suspended], Status::InProgress),
         Action::Reply => moving(&[Status::InProgress], Status::Resolved),
-        Action::FollowUp {
-            contacted,
-            accepted,
-        } => moving(
+        Action::FollowUp { accepted } => moving(
             &[Status::Resolved],
-            match (contacted, accepted) {
-                (false, _) => Status::Resolved,
-                (true, true) => Status::Closed,
-                (true, false) => Status::InProgress,
+            if accepted {
+                Status::Closed
+            } else {
+                Status::InProgress
             },
         ),
+        Action::Close => {
+            if matches!(from, Status::InProgress | Status::Suspended) && !facts.rehandled {
+                return Err(Refusal::Conflict(
+                    "only a resolved or re-handled appeal can be closed by a supervisor; this one is still in its first handling"
+                        .into(),
+                ));
+            }
+            moving(
+                &[Status::Resolved, Status::InProgress, Status::Suspended],
+                Status::Closed,
+            )
+        }
         Action::Reject => moving(&[Status::Submitted], Status::Rejected),
         Action::Merge => {
             if matches!(from, Status::Closed | Status::Rejected | Status::Merged) {
@@ -337,6 +351,14 @@ fn authorize(action: Action, role: Role, standing: Standing) -> Result<(), Refus
             )?;
             return Ok(());
         }
+        Action::Close => {
+            role_is(
+                role,
+                &[Role::Supervisor],
+                "only a supervisor may close an appeal without the appellant's satisfaction",
+            )?;
+            return Ok(());
+        }
         Action::Note => standing != Standing::Unrelated,
     };
     if allowed {
@@ -386,6 +408,7 @@ mod tests {
             return_by: Some(Utc::now() + Duration::hours(8)),
             own_part_signed: false,
             was_returned: false,
+            rehandled: true,
         }
     }
 
@@ -423,28 +446,23 @@ mod tests {
             (Action::Resume, &lead, vec![(Suspended, InProgress)]),
             (Action::Reply, &lead, vec![(InProgress, Resolved)]),
             (
-                Action::FollowUp {
-                    contacted: true,
-                    accepted: true,
-                },
+                Action::FollowUp { accepted: true },
                 &dispatcher,
                 vec![(Resolved, Closed)],
             ),
             (
-                Action::FollowUp {
-                    contacted: true,
-                    accepted: false,
-                },
+                Action::FollowUp { accepted: false },
                 &supervisor,
                 vec![(Resolved, InProgress)],
             ),
             (
-                Action::FollowUp {
-                    contacted: false,
-                    accepted: false,
-                },
+                Action::Close,
                 &supervisor,
-                vec![(Resolved, Resolved)],
+                vec![
+                    (Resolved, Closed),
+                    (InProgress, Closed),
+                    (Suspended, Closed),
+                ],
             ),
             (Action::Reject, &dispatcher, vec![(Submitted, Rejected)]),
             (
@@ -514,13 +532,9 @@ mod tests {
             (Action::Return, clerk("gas")),
             (Action::Suspend, clerk("water")),
             (Action::Resume, staff(Role::Supervisor)),
-            (
-                Action::FollowUp {
-                    contacted: true,
-                    accepted: true,
-                },
-                clerk("heating"),
-            ),
+            (Action::FollowUp { accepted: true }, clerk("heating")),
+            (Action::Close, staff(Role::Dispatcher)),
+            (Action::Close, clerk("heating")),
             (Action::Reject, staff(Role::Admin)),
             (Action::Merge, clerk("heating")),
             (Action::Supervise, staff(Role::Dispatcher)),

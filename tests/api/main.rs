@@ -10,6 +10,7 @@ mod cli;
 mod concurrency;
 mod deadlines;
 mod email;
+mod follow_up;
 mod health;
 mod intake;
 mod lifecycle;
