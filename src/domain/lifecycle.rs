@@ -584,6 +584,23 @@ mod tests {
     }
 
     #[test]
+    fn a_supervisor_closes_only_resolved_or_re_handled_appeals() {
+        let supervisor = staff(Role::Supervisor);
+        let mut f = facts(InProgress);
+        f.rehandled = false;
+        let first = plan(Action::Close, &supervisor, &f, Utc::now());
+        assert!(matches!(first, Err(Refusal::Conflict(m)) if m.contains("first handling")));
+        f.rehandled = true;
+        assert_eq!(
+            plan(Action::Close, &supervisor, &f, Utc::now()).map(|p| p.to),
+            Ok(Closed)
+        );
+        let mut resolved = facts(Resolved);
+        resolved.rehandled = false;
+        assert!(plan(Action::Close, &supervisor, &resolved, Utc::now()).is_ok());
+    }
+
+    #[test]
     fn only_a_returned_appeal_can_have_its_return_refused() {
         let dispatcher = staff(Role::Dispatcher);
         let mut f = facts(Submitted);
