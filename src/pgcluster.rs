@@ -814,6 +814,19 @@ pub fn install_postgresql() -> Result<()> {
              DATABASE_URL to an existing database"
         );
     }
+    install_debian_packages(&["postgresql"], "PostgreSQL").context(
+        "install PostgreSQL by hand (`sudo apt-get install -y postgresql`) or set DATABASE_URL",
+    )
+}
+
+/// Installs distribution packages with `apt-get` (Debian/Ubuntu), as root or through
+/// password-less `sudo -n`; otherwise fails, naming the command to run. `what` names them for
+/// people (e.g. "PostgreSQL").
+pub fn install_debian_packages(packages: &[&str], what: &str) -> Result<()> {
+    let list = packages.join(" ");
+    if which("apt-get").is_none() {
+        bail!("{what} is not installed and this system has no apt-get to install {list} with");
+    }
     let use_sudo = if is_root() {
         false
     } else if which("sudo").is_some()
@@ -822,15 +835,17 @@ pub fn install_postgresql() -> Result<()> {
         true
     } else {
         bail!(
-            "PostgreSQL is not installed, and installing it needs root. Run:\n    \
-             sudo apt-get update && sudo apt-get install -y postgresql\n\
-             and try again, or set DATABASE_URL to an existing database"
+            "{what} is not installed, and installing it needs root. Run:\n    \
+             sudo apt-get update && sudo apt-get install -y {list}\n\
+             and try again"
         );
     };
     let via = if use_sudo { " (through sudo)" } else { "" };
-    for args in [&["update"][..], &["install", "-y", "postgresql"][..]] {
+    let mut install = vec!["install", "-y"];
+    install.extend_from_slice(packages);
+    for args in [&["update"][..], &install[..]] {
         eprintln!(
-            "Installing PostgreSQL: running `apt-get {}`{via} …",
+            "Installing {what}: running `apt-get {}`{via} …",
             args.join(" ")
         );
         tracing::info!("running apt-get {}{via}", args.join(" "));
@@ -850,14 +865,10 @@ pub fn install_postgresql() -> Result<()> {
         }
         let status = cmd.status().context("cannot run apt-get")?;
         if !status.success() {
-            bail!(
-                "`apt-get {}`{via} failed ({status}); install PostgreSQL by hand \
-                 (`sudo apt-get install -y postgresql`) or set DATABASE_URL",
-                args.join(" ")
-            );
+            bail!("`apt-get {}`{via} failed ({status})", args.join(" "));
         }
     }
-    eprintln!("PostgreSQL installed.");
+    eprintln!("{what} installed.");
     Ok(())
 }
 

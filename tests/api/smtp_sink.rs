@@ -61,6 +61,7 @@ impl SmtpSink {
         let dir = TempDir::new("smtp-sink");
         let maildir = dir.0.join("maildir");
         let log = std::fs::File::create(dir.0.join("sink.log")).expect("sink log");
+        ensure_aiosmtpd();
         let mut cmd = Command::new(PYTHON);
         cmd.args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")]);
         match handler {
@@ -145,3 +146,34 @@ class Refuse:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         return "550 5.1.1 mailbox unavailable"
 "#;
+
+/// Installs Debian's python3-aiosmtpd once when it is missing (as the tests install PostgreSQL),
+/// so that `cargo test` works on a fresh machine.
+fn ensure_aiosmtpd() {
+    static READY: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    let importable = || {
+        Command::new(PYTHON)
+            .args(["-c", "import aiosmtpd"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let ready = READY.get_or_init(|| {
+        if importable() {
+            return Ok(());
+        }
+        minxin::pgcluster::install_debian_packages(&["python3-aiosmtpd"], "the SMTP test server")
+            .map_err(|e| format!("{e:#}"))?;
+        if importable() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{PYTHON} still cannot import aiosmtpd after installing python3-aiosmtpd"
+            ))
+        }
+    });
+    if let Err(e) = ready {
+        panic!("the e-mail tests need a real SMTP server: {e}");
+    }
+}
