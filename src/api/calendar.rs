@@ -160,11 +160,18 @@ pub struct DayBody {
 }
 
 fn parse_date(raw: &str) -> Result<NaiveDate, AppError> {
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| AppError::BadRequest {
+    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| AppError::BadRequest {
         code: "invalid_path",
         message: format!("`{raw}` is not a date like 2026-10-01"),
         field: Some("date".into()),
-    })
+    })?;
+    if !(2000..=2100).contains(&chrono::Datelike::year(&date)) {
+        return Err(AppError::invalid(
+            "date",
+            format!("{date} is outside the years the calendar keeps (2000 to 2100)"),
+        ));
+    }
+    Ok(date)
 }
 
 /// Declares a date a public holiday or a make-up working day (admin); replaces what the date

@@ -652,6 +652,8 @@ async fn the_calendar_is_data_that_administrators_edit_and_the_log_keeps() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let r = day("2027-13-01", json!({"kind": "holiday", "name": "x"})).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = day("0000-01-01", json!({"kind": "holiday", "name": "x"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let r = day("2027-03-01", json!({"kind": "vacation", "name": "x"})).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     let start = chrono::NaiveDate::from_ymd_opt(2027, 7, 1).expect("date");
