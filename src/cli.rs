@@ -283,6 +283,13 @@ fn migrate(url: &str) -> anyhow::Result<()> {
             println!("applied migration {m}");
         }
     }
+    if !db::duplicates::trigrams_see_chinese(&mut conn)? {
+        eprintln!(
+            "warning: pg_trgm finds no trigrams in Chinese text in this database (its LC_CTYPE is \
+             C or POSIX), so duplicate suggestions match on little but digits and Latin letters; \
+             create the database with a UTF-8 LC_CTYPE such as C.UTF-8 (docs/CLOSED_LOOP.md)"
+        );
+    }
     Ok(())
 }
 
@@ -404,11 +411,20 @@ fn ensure_database(maintenance_url: &str, name: &str) -> anyhow::Result<()> {
     )))
     .get_result(&mut conn)?;
     if !exists {
-        diesel::sql_query(format!(
-            "CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0"
+        // C.UTF-8 classifies Chinese characters (pg_trgm needs that for duplicate
+        // suggestions); a server without that locale gets the cluster's default, and a warning.
+        let created = diesel::sql_query(format!(
+            "CREATE DATABASE \"{name}\" ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C.UTF-8' TEMPLATE template0"
         ))
-        .execute(&mut conn)
-        .with_context(|| format!("creating database {name}"))?;
+        .execute(&mut conn);
+        if let Err(e) = created {
+            tracing::warn!(error = %e, "creating {name} with LC_CTYPE C.UTF-8 failed; using the server's default locale");
+            diesel::sql_query(format!(
+                "CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0"
+            ))
+            .execute(&mut conn)
+            .with_context(|| format!("creating database {name}"))?;
+        }
     }
     Ok(())
 }

@@ -220,3 +220,32 @@ pub fn extension_approved(
     };
     enqueue(conn, email, &notice, cal.tz(), Some(appeal.id), now).map(drop)
 }
+
+/// 答复 of a primary, to the appellants of the appeals merged into it (each with an address):
+/// a merged appeal follows its primary, so its appellant gets the primary's answer, on the
+/// tracking page of their own appeal. Called with the reply, in its transaction.
+pub fn replied_to_merged(
+    conn: &mut PgConnection,
+    wf: &Workflow,
+    cal: &Calendar,
+    primary: &Appeal,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let followers = crate::db::duplicates::merged_with_email(conn, primary.id)?;
+    if followers.is_empty() {
+        return Ok(());
+    }
+    let department_name = department(conn, primary.lead_department_code.as_deref())?
+        .map(|(name, _)| name)
+        .unwrap_or_default();
+    let links = links(wf);
+    for merged in &followers {
+        let Some(email) = merged.email.as_deref() else {
+            continue;
+        };
+        // no follow-up link: the merged appeal is not rated; the primary is
+        let notice = Notice::replied(merged, department_name.clone(), None, &links);
+        enqueue(conn, email, &notice, cal.tz(), Some(merged.id), now)?;
+    }
+    Ok(())
+}

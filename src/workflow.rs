@@ -312,6 +312,8 @@ fn insert_new(
         Route::Pool { .. } => Some(wf.deadlines.pool_clock(&cal, now)),
         Route::Dispatch { .. } => None,
     };
+    // 重复诉求: back in the same category soon after a closure of theirs
+    let repeat = crate::db::repeats::closure_repeated_by(conn, intake, now)?;
     let new = NewAppeal {
         id,
         tracking_no: tracking_no.as_str(),
@@ -341,6 +343,7 @@ fn insert_new(
         dispatch_due_at: pool_clock.map(|(_, due)| due),
         created_at: now,
         updated_at: now,
+        repeat_of: repeat.as_ref().map(|c| c.id),
     };
     let appeal = q::insert(conn, &new)?;
     if let Some(idem) = idempotency {
@@ -368,6 +371,7 @@ fn insert_new(
                 "confidential": intake.confidential,
                 "urgency": intake.urgency.as_str(),
                 "routing": routing_details(&decision, &route),
+                "repeat_of": repeat.as_ref().map(|c| &c.tracking_no),
             }),
         },
         now,
@@ -1099,7 +1103,9 @@ fn apply(
                     "an appeal cannot be merged into itself",
                 ));
             }
-            let primary = q::find(conn, *primary_id)?.ok_or_else(|| {
+            // Locked, so that it cannot be merged elsewhere while this one is merged into it
+            // (that would make a chain).
+            let primary = q::lock(conn, *primary_id)?.ok_or_else(|| {
                 AppError::invalid("primary_id", format!("no appeal with id {primary_id}"))
             })?;
             match primary.status.as_str() {
@@ -1123,6 +1129,12 @@ fn apply(
                     ));
                 }
                 _ => {}
+            }
+            let followers = crate::db::duplicates::merged_into_count(conn, id)?;
+            if let Some(refusal) =
+                crate::domain::duplicates::merge_chain_refusal(followers, &primary.tracking_no)
+            {
+                return Err(AppError::invalid("primary_id", refusal));
             }
             q::end_assignments(conn, id, now, Some("merged"))?;
             void_pending_extension(conn, id, "the appeal was merged", now)?;

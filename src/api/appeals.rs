@@ -173,14 +173,27 @@ fn appellant_view(
             .map(|d| d.name.clone())
             .unwrap_or_else(|| code.to_owned())
     };
-    let replies = q::replies_of(conn, appeal.id)?
-        .into_iter()
-        .map(|r| PublicReply {
-            department_name: name_of(&r.department_code),
-            content: r.content,
-            created_at: r.created_at,
-        })
-        .collect();
+    let public_replies = |conn: &mut PgConnection, id| -> Result<Vec<PublicReply>, AppError> {
+        Ok(q::replies_of(conn, id)?
+            .into_iter()
+            .map(|r| PublicReply {
+                department_name: name_of(&r.department_code),
+                content: r.content,
+                created_at: r.created_at,
+            })
+            .collect())
+    };
+    let replies = public_replies(conn, appeal.id)?;
+    // A merged appeal follows its primary: its appellant is told the primary's progress and
+    // reads the primary's answer (never the primary's own text or appellant).
+    let primary = match appeal.merged_into {
+        Some(primary_id) => q::find(conn, primary_id)?,
+        None => None,
+    };
+    let primary_replies = match &primary {
+        Some(p) => public_replies(conn, p.id)?,
+        None => Vec::new(),
+    };
     let notes = q::notes_of(conn, appeal.id, true)?
         .into_iter()
         .map(|n| PublicNote {
@@ -221,6 +234,9 @@ fn appellant_view(
         reply_due_at: appeal.reply_due_at,
         created_at: appeal.created_at,
         closed_at: appeal.closed_at,
+        merged_into_tracking_no: primary.as_ref().map(|p| p.tracking_no.clone()),
+        primary_status: primary.map(|p| p.status),
+        primary_replies,
         replies,
         notes,
         timeline,
@@ -350,6 +366,10 @@ fn view_with(
         notes: q::notes_of(conn, id, false)?,
         follow_ups: q::follow_ups_of(conn, id)?,
         extensions: q::extensions_of(conn, id)?,
+        repeat_of_tracking_no: match appeal.repeat_of {
+            Some(closed) => crate::db::repeats::tracking_no_of(conn, closed)?,
+            None => None,
+        },
         co_department_codes: facts.co_departments,
         contact,
         appeal,

@@ -5,6 +5,7 @@ pub mod actions;
 pub mod appeals;
 pub mod auth;
 pub mod calendar;
+pub mod duplicates;
 pub mod extensions;
 pub mod follow_up;
 pub mod health;
@@ -12,6 +13,7 @@ pub mod json;
 pub mod lists;
 pub mod openapi;
 pub mod reference;
+pub mod repeats;
 pub mod routing;
 pub mod staffing;
 pub mod views;
@@ -37,6 +39,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(lists::events)
             .service(lists::queue)
             .service(lists::pool)
+            .service(duplicates::list)
+            .service(repeats::by_department)
+            .service(repeats::list)
             .service(reference::categories)
             .service(reference::divisions)
             .service(reference::departments)

@@ -22,6 +22,9 @@ use crate::error::{ErrorBody, ErrorDetail};
         lists::events,
         lists::queue,
         lists::pool,
+        crate::api::duplicates::list,
+        crate::api::repeats::list,
+        crate::api::repeats::by_department,
         reference::categories,
         reference::divisions,
         reference::departments,
@@ -55,6 +58,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         calendar::CalendarView, calendar::DayView, calendar::CalendarSettingsBody, calendar::DayBody, calendar::ChangeView,
         extensions::ExtensionView,
         follow_up::FollowUpForm, follow_up::FollowUpDone,
+        crate::api::duplicates::DuplicateView, crate::api::repeats::RepeatView, crate::api::repeats::DepartmentRepeats,
         enums::AppellantKind, enums::AppealKind, enums::Channel, enums::Status, enums::Role,
         enums::DeadlineClass, enums::Satisfaction, enums::Disposition, enums::Visibility,
     )),
@@ -69,6 +73,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         (name = "reference", description = "public reference data for the intake form"),
         (name = "auth", description = "staff login"),
         (name = "operations", description = "health"),
+        (name = "reports", description = "repeat appeals (possible false closures) per department"),
     )
 )]
 pub struct ApiDoc;

@@ -57,6 +57,10 @@ pub struct StaffAppeal {
     pub supervised: bool,
     pub reject_disposition: Option<String>,
     pub merged_into: Option<Uuid>,
+    /// 重复诉求: the appellant's closure in the same category, shortly before this appeal was
+    /// filed, that this appeal repeats (a possible false closure)
+    pub repeat_of: Option<Uuid>,
+    pub repeat_of_tracking_no: Option<String>,
     pub return_count: i32,
     pub rehandle_count: i32,
     /// bumped by every change; send it back as `If-Match` to refuse acting on a stale view
@@ -155,6 +159,7 @@ pub struct StaffParts {
     pub notes: Vec<Note>,
     pub follow_ups: Vec<FollowUp>,
     pub extensions: Vec<crate::db::appeals::ExtensionRow>,
+    pub repeat_of_tracking_no: Option<String>,
 }
 
 /// Whether a clock of the appeal in its current state is past its deadline.
@@ -250,6 +255,8 @@ impl From<StaffParts> for StaffAppeal {
             supervised: a.supervised,
             reject_disposition: a.reject_disposition,
             merged_into: a.merged_into,
+            repeat_of: a.repeat_of,
+            repeat_of_tracking_no: p.repeat_of_tracking_no,
             return_count: a.return_count,
             rehandle_count: a.rehandle_count,
             version: a.version,
@@ -398,6 +405,11 @@ pub struct AppellantAppeal {
     pub confidential: bool,
     pub lead_department_code: Option<String>,
     pub lead_department_name: Option<String>,
+    /// a merged appeal follows its primary: the primary's tracking number, its status, and its
+    /// public replies, which answer this appeal too
+    pub merged_into_tracking_no: Option<String>,
+    pub primary_status: Option<String>,
+    pub primary_replies: Vec<PublicReply>,
     pub sign_due_at: Option<DateTime<Utc>>,
     pub reply_due_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,

@@ -4,8 +4,10 @@
 pub mod appeals;
 pub mod audit;
 pub mod calendar;
+pub mod duplicates;
 pub mod models;
 pub mod reference;
+pub mod repeats;
 pub mod routing;
 pub mod schema;
 pub mod users;

@@ -100,6 +100,8 @@ pub struct NewAppeal<'a> {
     pub dispatch_warn_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// the appellant's recent closure in the same category this appeal repeats
+    pub repeat_of: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod calendar;
 pub mod credit_code;
 pub mod deadline;
+pub mod duplicates;
 pub mod enums;
 pub mod ids;
 pub mod intake;

@@ -73,6 +73,10 @@ fn server() -> &'static Server {
     })
 }
 
+/// Sorting as in C, but a character classification that knows Chinese: pg_trgm (duplicate
+/// suggestions) takes only ASCII letters and digits for word characters under LC_CTYPE C.
+const TEMPLATE_LOCALE: &str = "LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'";
+
 /// The template's name carries a hash of the migrations and seed data, so a change makes a new one.
 fn ensure_template(maintenance_url: &str) -> String {
     let mut hasher = Sha256::new();
@@ -92,6 +96,7 @@ fn ensure_template(maintenance_url: &str) -> String {
         hasher.update(std::fs::read(dir.join("up.sql")).unwrap_or_default());
     }
     hasher.update(include_str!("../../src/seed.rs").as_bytes());
+    hasher.update(TEMPLATE_LOCALE.as_bytes());
     let name = format!("minxin_tpl_{}", &hex::encode(hasher.finalize())[..16]);
 
     let mut conn = db::connect(maintenance_url).expect("connect to the test server");
@@ -110,10 +115,10 @@ fn ensure_template(maintenance_url: &str) -> String {
             .execute(&mut conn)
             .expect("drop");
         diesel::sql_query(format!(
-            "CREATE DATABASE {building} ENCODING 'UTF8' TEMPLATE template0"
+            "CREATE DATABASE {building} ENCODING 'UTF8' {TEMPLATE_LOCALE} TEMPLATE template0"
         ))
         .execute(&mut conn)
-        .expect("create template");
+        .expect("create template (needs the C.UTF-8 locale on the database server)");
         {
             let mut tpl =
                 db::connect(&with_db(maintenance_url, &building)).expect("connect template");
