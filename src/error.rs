@@ -158,6 +158,15 @@ impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         match e {
             diesel::result::Error::NotFound => AppError::NotFound("not found".into()),
+            // two transactions waited on each other's rows; PostgreSQL rolled one back whole
+            diesel::result::Error::DatabaseError(_, ref info)
+                if info.message().contains("deadlock detected") =>
+            {
+                AppError::Conflict(
+                    "another change to the same appeals ran at the same moment, and nothing was changed; try again"
+                        .into(),
+                )
+            }
             other => AppError::Unexpected(anyhow::Error::new(other).context("database error")),
         }
     }

@@ -1042,6 +1042,8 @@ fn apply(
                 .returning(Appeal::as_returning())
                 .get_result(conn)?;
             crate::notify::replied(conn, wf, cal, &replied, now)?;
+            // appeals merged into this one follow it: their appellants get the answer too
+            crate::notify::replied_to_merged(conn, wf, cal, &replied, now)?;
             Ok(json!({
                 "reply_id": reply_id,
                 "department_code": dept,

@@ -2,11 +2,9 @@
 //! similarity, merges that refuse chains, the merged appellant following the primary, and
 //! repeats after a closure listed and counted against the department that closed.
 
-use chrono::Utc;
-use diesel::{Connection, RunQueryDsl};
+use diesel::RunQueryDsl;
 use minxin::domain::credit_code::CreditCode;
 use minxin::domain::duplicates::DUPLICATE_SIMILARITY_THRESHOLD;
-use minxin::error::AppError;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -345,25 +343,13 @@ async fn a_duplicate_merged_into_the_suggested_primary_follows_it() {
         "no staff names, not the primary's appellant: {text}"
     );
 
-    // E-mail: the reply path calls `notify::replied_to_merged` once it is wired into the reply
-    // action; here it is called directly, in a transaction, as the reply would.
+    // E-mail: the primary's reply told the merged appellant too, under their own tracking number
     let replied_to = |appeal: Uuid| {
         app.count(&format!(
             "SELECT count(*) FROM outbox WHERE appeal_id = '{appeal}' AND kind = 'replied'"
         ))
     };
-    let before = replied_to(duplicate_id);
-    let wf = minxin::startup::workflow_from(&app.settings);
-    let mut conn = app.conn();
-    conn.transaction::<_, AppError, _>(|conn| {
-        let cal = wf.calendar.current(conn)?;
-        let primary = minxin::db::appeals::find(conn, primary_id)?
-            .ok_or_else(|| AppError::NotFound("primary".into()))?;
-        minxin::notify::replied_to_merged(conn, &wf, &cal, &primary, Utc::now())?;
-        Ok(())
-    })
-    .expect("queue the merged appellants' notices");
-    assert_eq!(replied_to(duplicate_id), before + 1);
+    assert_eq!(replied_to(duplicate_id), 1);
     assert_eq!(
         app.count(&format!(
             "SELECT count(*) FROM outbox WHERE appeal_id = '{duplicate_id}' AND kind = 'replied' \
