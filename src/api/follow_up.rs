@@ -4,8 +4,8 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::actions::FollowUpBody;
 use super::json::JsonBody;
@@ -131,13 +131,6 @@ pub async fn answer(
     }))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct AwaitingQuery {
-    pub page: Option<i64>,
-    pub per_page: Option<i64>,
-}
-
 /// One resolved appeal whose follow-up is not answered yet.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AwaitingFollowUp {
@@ -151,17 +144,16 @@ pub struct AwaitingFollowUp {
 
 /// Resolved appeals awaiting follow-up, oldest answer first: whom the centre should call
 /// (回访) — record the call with `POST /api/v1/appeals/{id}/follow-up`.
-#[utoipa::path(get, path = "/api/v1/follow-ups/awaiting", tag = "follow-up", params(AwaitingQuery),
+#[utoipa::path(get, path = "/api/v1/follow-ups/awaiting", tag = "follow-up", params(super::Paging),
     responses((status = 200, body = PageOf<AwaitingFollowUp>), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 #[get("/follow-ups/awaiting")]
 pub async fn awaiting(
     state: web::Data<AppState>,
     _centre: CentreStaff,
-    query: web::Query<AwaitingQuery>,
+    paging: web::Query<super::Paging>,
 ) -> Result<HttpResponse, AppError> {
-    let per_page = query.per_page.unwrap_or(50).clamp(1, 200);
-    let page = query.page.unwrap_or(1).max(1);
+    let (page, per_page) = paging.into_inner().resolve()?;
     let list = db::run(&state.pool, move |conn| {
         let total: i64 = appeals::table
             .filter(appeals::status.eq("resolved"))

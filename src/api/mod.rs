@@ -155,10 +155,10 @@ impl Paging {
     pub fn resolve(self) -> Result<(i64, i64), AppError> {
         let page = self.page.unwrap_or(1);
         let per_page = self.per_page.unwrap_or(20);
-        if page < 1 {
+        if !(1..=1_000_000).contains(&page) {
             return Err(AppError::BadRequest {
                 code: "invalid_query",
-                message: "page starts at 1".into(),
+                message: "page starts at 1 and goes up to 1000000".into(),
                 field: Some("page".into()),
             });
         }

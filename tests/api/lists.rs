@@ -30,7 +30,13 @@ async fn the_pool_lists_waiting_appeals_oldest_first_in_pages() {
         .await;
     assert_eq!(page2.body["items"][0]["id"], ids[3]);
 
-    for bad in ["per_page=0", "per_page=1000", "page=0", "page=abc"] {
+    for bad in [
+        "per_page=0",
+        "per_page=1000",
+        "page=0",
+        "page=abc",
+        "page=9223372036854775807",
+    ] {
         let r = app
             .get(&format!("/api/v1/pool?{bad}"), Some(&dispatcher))
             .await;
