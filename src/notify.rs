@@ -249,3 +249,28 @@ pub fn replied_to_merged(
     }
     Ok(())
 }
+
+/// 重办: the lead department is told the appeal is back, and by when to answer again.
+pub fn rehandle(
+    conn: &mut PgConnection,
+    wf: &Workflow,
+    cal: &Calendar,
+    appeal: &Appeal,
+    reply_due_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let Some((department_name, Some(email))) =
+        department(conn, appeal.lead_department_code.as_deref())?
+    else {
+        return Ok(());
+    };
+    let notice = Notice::Rehandle {
+        tracking_no: appeal.tracking_no.clone(),
+        title: appeal.title.clone(),
+        department_name,
+        round: appeal.follow_up_round.max(1),
+        reply_due_at,
+        staff_url: links(wf).staff_appeal(appeal.id),
+    };
+    enqueue(conn, &email, &notice, cal.tz(), Some(appeal.id), now).map(drop)
+}

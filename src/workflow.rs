@@ -1270,6 +1270,7 @@ fn record_follow_up(
                 appeals::follow_up_due_at.eq(None::<DateTime<Utc>>),
             ))
             .execute(conn)?;
+        crate::notify::rehandle(conn, wf, cal, appeal, due, now)?;
         "rehandle"
     };
     Ok(json!({

@@ -117,6 +117,17 @@ pub enum Notice {
         /// tracking page for rating
         follow_up_url: Option<String>,
     },
+    /// To the lead department: the appellant was not satisfied, or the matter is not solved, and
+    /// the appeal comes back to be handled again (重办) by a new reply deadline.
+    Rehandle {
+        tracking_no: String,
+        title: String,
+        department_name: String,
+        /// which follow-up round was answered this way
+        round: i32,
+        reply_due_at: DateTime<Utc>,
+        staff_url: String,
+    },
     /// To the appellant: a supervisor decided on the department's extension request (延期).
     /// `reply_due_at` is the reply deadline that now holds (the new one when approved).
     ExtensionDecided {
@@ -222,6 +233,7 @@ impl Notice {
             Notice::Escalated { .. } => "escalated",
             Notice::Replied { .. } => "replied",
             Notice::ExtensionDecided { .. } => "extension_decided",
+            Notice::Rehandle { .. } => "rehandle",
         }
     }
 
@@ -234,7 +246,8 @@ impl Notice {
             | Notice::Overdue { tracking_no, .. }
             | Notice::Escalated { tracking_no, .. }
             | Notice::Replied { tracking_no, .. }
-            | Notice::ExtensionDecided { tracking_no, .. } => tracking_no,
+            | Notice::ExtensionDecided { tracking_no, .. }
+            | Notice::Rehandle { tracking_no, .. } => tracking_no,
         }
     }
 
@@ -443,6 +456,38 @@ impl Notice {
                 }
                 format!("{BRAND}诉求已答复 {tracking_no} / Your appeal was answered")
             }
+            Notice::Rehandle {
+                tracking_no,
+                title,
+                department_name,
+                round,
+                reply_due_at,
+                staff_url,
+            } => {
+                let due = at(reply_due_at);
+                t.line(&format!("{department_name}："));
+                t.blank();
+                t.line(&format!(
+                    "诉求人对第 {round} 次答复的回访结果为未解决或不满意，诉求退回贵单位重新办理（重办），请在 {due} 前重新答复。"
+                ));
+                t.field("诉求编号", tracking_no);
+                t.field("标题", title);
+                t.field("答复期限", &due);
+                t.line("办理：");
+                t.line(staff_url);
+                t.english();
+                t.line(&format!("To {department_name}:"));
+                t.blank();
+                t.line(&format!(
+                    "The follow-up of answer {round} found the matter unsolved or the appellant dissatisfied: the appeal comes back to you to be handled again. Please reply by {due}."
+                ));
+                t.field("Tracking number", tracking_no);
+                t.field("Title", title);
+                t.field("Reply by", &due);
+                t.line("Handle it at:");
+                t.line(staff_url);
+                format!("{BRAND}重办 {tracking_no} / Appeal sent back to be handled again")
+            }
             Notice::ExtensionDecided {
                 tracking_no,
                 title,
@@ -635,6 +680,14 @@ mod tests {
                 follow_up_url,
             });
         }
+        all.push(Notice::Rehandle {
+            tracking_no: tracking_no.clone(),
+            title: title.clone(),
+            department_name: "解放街道办事处".into(),
+            round: 1,
+            reply_due_at: due(),
+            staff_url: staff_url.clone(),
+        });
         for approved in [true, false] {
             all.push(Notice::ExtensionDecided {
                 tracking_no: tracking_no.clone(),
@@ -651,7 +704,7 @@ mod tests {
     fn every_kind_renders_with_tracking_number_and_local_time() {
         let all = one_of_each();
         let kinds: std::collections::BTreeSet<_> = all.iter().map(Notice::kind).collect();
-        assert_eq!(kinds.len(), 7, "one of each kind: {kinds:?}");
+        assert_eq!(kinds.len(), 8, "one of each kind: {kinds:?}");
         for notice in &all {
             let r = notice.render(chrono_tz::Asia::Shanghai);
             assert!(r.subject.starts_with("【民心热线】"), "{}", r.subject);

@@ -133,6 +133,11 @@ async fn unsatisfied_rehandle_second_round_closed() {
         fix_by > Utc::now() + Duration::days(5),
         "a fix deadline of 7 working days: {fix_by}"
     );
+    // the department hears it is back, and by when
+    assert_eq!(
+        app.count(&format!("SELECT count(*) FROM outbox WHERE appeal_id = '{id}' AND kind = 'rehandle' AND recipient = 'kefu@reli.anshan.example'")),
+        1
+    );
     // the department answers again: a second round with a new link; the old one is spent
     let r = app
         .act(
