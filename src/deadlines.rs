@@ -104,24 +104,22 @@ pub fn suspensions_of(conn: &mut PgConnection, appeal_id: Uuid) -> QueryResult<V
         .collect())
 }
 
-/// Recomputes `next_alarm_at` from the row as it now stands (in the caller's transaction).
+/// Recomputes `next_alarm_at` of an appeal row as it now stands (loaded after the change, in the
+/// caller's transaction), storing it when it moved; returns the row with it.
 pub fn refresh_alarm(
     conn: &mut PgConnection,
     settings: &DeadlineSettings,
     cal: &Calendar,
-    appeal_id: Uuid,
-) -> QueryResult<()> {
-    let appeal: Appeal = appeals::table
-        .find(appeal_id)
-        .select(Appeal::as_select())
-        .first(conn)?;
+    mut appeal: Appeal,
+) -> QueryResult<Appeal> {
     let next = settings.next_alarm(cal, &clocks_of(&appeal));
     if next != appeal.next_alarm_at {
-        diesel::update(appeals::table.find(appeal_id))
+        diesel::update(appeals::table.find(appeal.id))
             .set(appeals::next_alarm_at.eq(next))
             .execute(conn)?;
+        appeal.next_alarm_at = next;
     }
-    Ok(())
+    Ok(appeal)
 }
 
 /// Whether the class's reply deadline runs on the wall clock.
@@ -161,6 +159,7 @@ pub fn scan(
     };
     let cal = wf.calendar.current(conn)?;
     let batch = wf.deadlines.scan_batch;
+    let mut book = crate::notify::AddressBook::default();
     // each pass moves every row it takes past `at` (or clears it), so passes are bounded
     loop {
         let taken = conn.transaction(|conn| -> Result<usize, AppError> {
@@ -173,7 +172,7 @@ pub fn scan(
                 .select(Appeal::as_select())
                 .load(conn)?;
             for appeal in &due {
-                raise_due(conn, wf, &cal, appeal, at, &mut report)?;
+                raise_due(conn, wf, &cal, &mut book, appeal, at, &mut report)?;
             }
             Ok(due.len())
         })?;
@@ -249,6 +248,7 @@ fn raise_due(
     conn: &mut PgConnection,
     wf: &Workflow,
     cal: &Calendar,
+    book: &mut crate::notify::AddressBook,
     appeal: &Appeal,
     at: DateTime<Utc>,
     report: &mut ScanReport,
@@ -265,10 +265,10 @@ fn raise_due(
             ClockKind::Dispatch => None,
             _ => appeal.lead_department_code.clone(),
         };
-        let mut announce = false;
-        for stage in &stages {
-            let inserted = diesel::insert_into(deadline_alarms::table)
-                .values((
+        let rows: Vec<_> = stages
+            .iter()
+            .map(|stage| {
+                (
                     deadline_alarms::appeal_id.eq(appeal.id),
                     deadline_alarms::clock.eq(clock.kind.as_str()),
                     deadline_alarms::due_at.eq(clock.due_at),
@@ -276,12 +276,16 @@ fn raise_due(
                     deadline_alarms::department_code.eq(department.as_deref()),
                     deadline_alarms::raised_at.eq(at),
                     deadline_alarms::notified.eq(*stage == top),
-                ))
-                .on_conflict_do_nothing()
-                .execute(conn)?;
-            // the unique (appeal, clock, due instant, stage) is the backstop against a repeat
-            announce |= *stage == top && inserted == 1;
-        }
+                )
+            })
+            .collect();
+        let inserted: Vec<String> = diesel::insert_into(deadline_alarms::table)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .returning(deadline_alarms::stage)
+            .get_results(conn)?;
+        // the unique (appeal, clock, due instant, stage) is the backstop against a repeat
+        let announce = inserted.iter().any(|s| s == top.as_str());
         clock.stage = top.level();
         if !announce {
             continue;
@@ -320,7 +324,7 @@ fn raise_due(
             },
             at,
         )?;
-        crate::notify::alarm(conn, wf, cal, appeal, clock, top, at)?;
+        crate::notify::alarm(conn, wf, cal, book, appeal, clock, top, at)?;
     }
     let stage_of = |kind: ClockKind, current: i16| {
         clocks

@@ -116,12 +116,52 @@ pub fn dispatched(
     enqueue(conn, &email, &notice, cal.tz(), Some(appeal.id), now).map(drop)
 }
 
+/// Addresses looked up once per deadline scan rather than once per alarm.
+#[derive(Default)]
+pub struct AddressBook {
+    departments: std::collections::HashMap<String, Option<(String, Option<String>)>>,
+    supervisors: Option<Vec<String>>,
+    centre: Option<Vec<String>>,
+}
+
+impl AddressBook {
+    fn department(
+        &mut self,
+        conn: &mut PgConnection,
+        code: Option<&str>,
+    ) -> QueryResult<Option<(String, Option<String>)>> {
+        let Some(code) = code else { return Ok(None) };
+        if let Some(known) = self.departments.get(code) {
+            return Ok(known.clone());
+        }
+        let found = department(conn, Some(code))?;
+        self.departments.insert(code.to_owned(), found.clone());
+        Ok(found)
+    }
+
+    fn supervisors(&mut self, conn: &mut PgConnection) -> QueryResult<Vec<String>> {
+        if self.supervisors.is_none() {
+            self.supervisors = Some(supervisor_addresses(conn)?);
+        }
+        Ok(self.supervisors.clone().unwrap_or_default())
+    }
+
+    fn centre(&mut self, conn: &mut PgConnection) -> QueryResult<Vec<String>> {
+        if self.centre.is_none() {
+            self.centre = Some(centre_addresses(conn)?);
+        }
+        Ok(self.centre.clone().unwrap_or_default())
+    }
+}
+
 /// A deadline alarm: warning and overdue to the department (the pool's to the hotline centre),
 /// escalation to the supervisors.
+#[allow(clippy::too_many_arguments)]
 pub fn alarm(
     conn: &mut PgConnection,
     wf: &Workflow,
     cal: &Calendar,
+    book: &mut AddressBook,
     appeal: &Appeal,
     clock: &Clock,
     stage: Stage,
@@ -129,14 +169,17 @@ pub fn alarm(
 ) -> QueryResult<()> {
     let lead = match clock.kind {
         ClockKind::Dispatch => None,
-        _ => department(conn, appeal.lead_department_code.as_deref())?,
+        _ => book.department(conn, appeal.lead_department_code.as_deref())?,
     };
     let department_name = lead.as_ref().map(|(name, _)| name.clone());
     let recipients: Vec<String> = match (stage, clock.kind) {
-        (Stage::Escalated, _) => supervisor_addresses(conn)?,
-        (_, ClockKind::Dispatch) => centre_addresses(conn)?,
+        (Stage::Escalated, _) => book.supervisors(conn)?,
+        (_, ClockKind::Dispatch) => book.centre(conn)?,
         _ => lead.and_then(|(_, email)| email).into_iter().collect(),
     };
+    if recipients.is_empty() {
+        return Ok(());
+    }
     let (tracking_no, title, clock_kind, due_at, staff_url) = (
         appeal.tracking_no.clone(),
         appeal.title.clone(),

@@ -411,7 +411,7 @@ fn insert_new(
         }
         Route::Pool { .. } => appeal,
     };
-    deadlines::refresh_alarm(conn, &wf.deadlines, &cal, id)?;
+    let appeal = deadlines::refresh_alarm(conn, &wf.deadlines, &cal, appeal)?;
     crate::notify::receipt(conn, wf, &cal, &appeal)?;
     Ok(Filed {
         appeal,
@@ -793,8 +793,8 @@ pub fn act(
             },
             now,
         )?;
-        deadlines::refresh_alarm(conn, &wf.deadlines, &cal, appeal.id)?;
-        q::find(conn, appeal.id)?.ok_or_else(|| not_found(appeal.id))
+        let now_stands = q::find(conn, appeal.id)?.ok_or_else(|| not_found(appeal.id))?;
+        Ok(deadlines::refresh_alarm(conn, &wf.deadlines, &cal, now_stands)?)
     })
 }
 
@@ -1332,8 +1332,13 @@ pub fn answer_follow_up_link(
             },
             now,
         )?;
-        deadlines::refresh_alarm(conn, &wf.deadlines, &cal, appeal.id)?;
-        q::find(conn, appeal.id)?.ok_or_else(|| not_found(appeal.id))
+        let now_stands = q::find(conn, appeal.id)?.ok_or_else(|| not_found(appeal.id))?;
+        Ok(deadlines::refresh_alarm(
+            conn,
+            &wf.deadlines,
+            &cal,
+            now_stands,
+        )?)
     })
 }
 
