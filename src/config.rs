@@ -58,7 +58,14 @@ pub struct Settings {
     pub lifecycle: LifecycleSettings,
     pub deadlines: crate::domain::deadline::DeadlineSettings,
     pub follow_up: FollowUpSettings,
+    pub reports: ReportSettings,
     pub email: EmailSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReportSettings {
+    pub max_period_days: i64,
+    pub weights: crate::domain::metrics::Weights,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -246,6 +253,12 @@ impl Settings {
         }
         if !(1..=90).contains(&self.follow_up.window_days) {
             bail!("follow_up.window_days must be 1 to 90");
+        }
+        if let Err(e) = self.reports.weights.check() {
+            bail!("{e}");
+        }
+        if !(1..=3660).contains(&self.reports.max_period_days) {
+            bail!("reports.max_period_days must be 1 to 3660");
         }
         if let Err(e) = self.deadlines.check() {
             bail!("{e}");

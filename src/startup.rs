@@ -39,6 +39,14 @@ pub fn workflow_from(settings: &Settings) -> Workflow {
         calendar: Default::default(),
         public_url: settings.email.public_url.clone(),
         follow_up_window: chrono::Duration::days(settings.follow_up.window_days),
+        reports: crate::workflow::Reporting {
+            weights: settings.reports.weights,
+            max_period_days: settings.reports.max_period_days,
+            counted_round: match settings.follow_up.counted_round {
+                crate::config::CountedRound::Latest => crate::db::reports::Round::Latest,
+                crate::config::CountedRound::First => crate::db::reports::Round::First,
+            },
+        },
         access_secret: settings.auth.access_code_secret.as_bytes().to_vec(),
         rules: Default::default(),
     }

@@ -38,10 +38,20 @@ pub struct Workflow {
     pub public_url: String,
     /// how long after a reply the appellant may answer the follow-up
     pub follow_up_window: Duration,
+    /// how reports weigh and count
+    pub reports: Reporting,
     /// keys the access-code hashes and the codes re-derived for idempotent replays
     pub access_secret: Vec<u8>,
     /// the compiled routing table, cached and kept current
     pub rules: std::sync::Arc<RuleBook>,
+}
+
+/// Report settings the handlers need.
+#[derive(Debug, Clone, Copy)]
+pub struct Reporting {
+    pub weights: crate::domain::metrics::Weights,
+    pub max_period_days: i64,
+    pub counted_round: crate::db::reports::Round,
 }
 
 type HmacSha256 = Hmac<Sha256>;

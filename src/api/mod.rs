@@ -14,6 +14,7 @@ pub mod lists;
 pub mod openapi;
 pub mod reference;
 pub mod repeats;
+pub mod reports;
 pub mod routing;
 pub mod staffing;
 pub mod views;
@@ -64,7 +65,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(extensions::list)
             .service(follow_up::form)
             .service(follow_up::answer)
-            .service(follow_up::awaiting),
+            .service(follow_up::awaiting)
+            .service(reports::summary),
     )
     .service(health::healthz)
     .service(health::readyz);

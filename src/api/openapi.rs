@@ -4,8 +4,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    actions, appeals, auth, calendar, extensions, follow_up, health, lists, reference, routing,
-    staffing, views,
+    actions, appeals, auth, calendar, extensions, follow_up, health, lists, reference, reports,
+    routing, staffing, views,
 };
 use crate::domain::enums;
 use crate::domain::intake::IntakeRequest;
@@ -47,6 +47,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         follow_up::form,
         follow_up::answer,
         follow_up::awaiting,
+        reports::summary,
         health::healthz,
         health::readyz,
     ),
@@ -73,7 +74,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         (name = "reference", description = "public reference data for the intake form"),
         (name = "auth", description = "staff login"),
         (name = "operations", description = "health"),
-        (name = "reports", description = "repeat appeals (possible false closures) per department"),
+        (name = "reports", description = "the metrics per group (summary), repeat appeals (possible false closures) per department"),
     )
 )]
 pub struct ApiDoc;

@@ -8,6 +8,7 @@ pub mod duplicates;
 pub mod models;
 pub mod reference;
 pub mod repeats;
+pub mod reports;
 pub mod routing;
 pub mod schema;
 pub mod users;

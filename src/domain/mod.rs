@@ -10,4 +10,5 @@ pub mod ids;
 pub mod intake;
 pub mod lifecycle;
 pub mod masking;
+pub mod metrics;
 pub mod routing;

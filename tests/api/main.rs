@@ -17,4 +17,5 @@ mod intake;
 mod lifecycle;
 mod lists;
 mod privacy;
+mod reports;
 mod routing;

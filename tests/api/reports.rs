@@ -1,0 +1,314 @@
+//! The summary report: figures on a small set of appeals whose numbers are known by hand, the
+//! counted follow-up round, CSV, and bad queries.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use minxin::config::CountedRound;
+
+async fn act_ok(app: &TestApp, id: Uuid, action: &str, body: Value, who: &str) {
+    let token = app.login(who).await;
+    let r = app.act(id, action, &body, &token).await;
+    assert_eq!(r.status, StatusCode::OK, "{action} by {who}: {}", r.body);
+}
+
+async fn replied(app: &TestApp, department: &str, clerk: &str) -> Uuid {
+    let id = app.file_one().await;
+    act_ok(
+        app,
+        id,
+        "dispatch",
+        json!({"lead_department_code": department}),
+        "dispatcher",
+    )
+    .await;
+    act_ok(app, id, "sign", json!({}), clerk).await;
+    act_ok(app, id, "reply", json!({"content": "已处理"}), clerk).await;
+    id
+}
+
+fn follow_up(solved: bool, satisfaction: &str) -> Value {
+    json!({"contacted": true, "solved": solved, "satisfaction": satisfaction})
+}
+
+/// heating: A closed very satisfied; B re-handled (round 1 not solved, dissatisfied; round 2
+/// satisfied). water: C dispatched, never signed; E returned once, then dispatched again.
+/// Pool: D merged into A (counted through A, so not at all); F rejected.
+async fn dataset(app: &TestApp) {
+    let a = replied(app, "heating", "clerk.heating").await;
+    act_ok(
+        app,
+        a,
+        "follow-up",
+        follow_up(true, "very_satisfied"),
+        "dispatcher",
+    )
+    .await;
+    let b = replied(app, "heating", "clerk.heating").await;
+    act_ok(
+        app,
+        b,
+        "follow-up",
+        follow_up(false, "dissatisfied"),
+        "dispatcher",
+    )
+    .await;
+    act_ok(
+        app,
+        b,
+        "reply",
+        json!({"content": "已重新处理"}),
+        "clerk.heating",
+    )
+    .await;
+    act_ok(
+        app,
+        b,
+        "follow-up",
+        follow_up(true, "satisfied"),
+        "dispatcher",
+    )
+    .await;
+    let c = app.file_one().await;
+    act_ok(
+        app,
+        c,
+        "dispatch",
+        json!({"lead_department_code": "water"}),
+        "dispatcher",
+    )
+    .await;
+    let e = app.file_one().await;
+    act_ok(
+        app,
+        e,
+        "dispatch",
+        json!({"lead_department_code": "heating"}),
+        "dispatcher",
+    )
+    .await;
+    act_ok(
+        app,
+        e,
+        "return",
+        json!({"reason": "不属于供热"}),
+        "clerk.heating",
+    )
+    .await;
+    act_ok(
+        app,
+        e,
+        "dispatch",
+        json!({"lead_department_code": "water"}),
+        "dispatcher",
+    )
+    .await;
+    let d = app.file_one().await;
+    act_ok(app, d, "merge", json!({"primary_id": a}), "dispatcher").await;
+    let f = app.file_one().await;
+    act_ok(
+        app,
+        f,
+        "reject",
+        json!({"reason": "咨询类，已解答", "disposition": "out_of_scope"}),
+        "dispatcher",
+    )
+    .await;
+}
+
+fn today() -> String {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+async fn summary(app: &TestApp, query: &str) -> crate::helpers::Reply {
+    let token = app.login("supervisor").await;
+    app.get(&format!("/api/v1/reports/summary?{query}"), Some(&token))
+        .await
+}
+
+fn row<'a>(rows: &'a Value, key: &str, value: Value) -> &'a Value {
+    rows.as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r[key] == value)
+        .unwrap_or_else(|| panic!("no row with {key} = {value} in {rows}"))
+}
+
+#[actix_web::test]
+async fn the_summary_by_department_adds_up_by_hand() {
+    let app = spawn_app().await;
+    dataset(&app).await;
+    let day = today();
+    let r = summary(&app, &format!("from={day}&to={day}&group_by=department")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let heating = row(&r.body, "department_code", json!("heating"));
+    assert_eq!(heating["department_name"], "鞍山市热力集团");
+    assert_eq!(heating["received"], 2);
+    assert_eq!(heating["dispatched"], 2);
+    assert_eq!(heating["closure_rate"], 1.0);
+    assert_eq!(heating["valid_follow_ups"], 2);
+    // the latest round counts: A very satisfied, B satisfied
+    assert_eq!(heating["response_rate"], 1.0);
+    assert_eq!(heating["resolution_rate"], 1.0);
+    assert_eq!(heating["satisfaction_rate"], 1.0);
+    assert_eq!(heating["composite_score"], 1.0);
+    assert_eq!(heating["rehandle_rate"], 0.5);
+    assert_eq!(heating["on_time_sign_rate"], 1.0);
+    assert_eq!(heating["on_time_reply_rate"], 1.0);
+    let water = row(&r.body, "department_code", json!("water"));
+    assert_eq!(water["received"], 2);
+    assert_eq!(water["dispatched"], 2);
+    assert_eq!(water["resolved"], 0);
+    assert_eq!(water["closure_rate"], 0.0);
+    assert_eq!(water["return_rate"], 0.5, "E was returned once");
+    assert!(
+        water["response_rate"].is_null(),
+        "no follow-up: no rate, not a zero"
+    );
+    // the merged D is counted through A; the rejected F has no department
+    let total: i64 = r
+        .body
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|g| g["received"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(total, 5, "A B C E F; D merged");
+    let none = row(&r.body, "department_code", Value::Null);
+    assert_eq!(none["received"], 1);
+    assert_eq!(none["dispatched"], 0);
+    assert!(none["closure_rate"].is_null());
+}
+
+#[actix_web::test]
+async fn the_first_round_can_be_the_one_that_counts() {
+    let app = spawn_app_with(|s| s.follow_up.counted_round = CountedRound::First).await;
+    dataset(&app).await;
+    let day = today();
+    let r = summary(&app, &format!("from={day}&to={day}&group_by=department")).await;
+    let heating = row(&r.body, "department_code", json!("heating"));
+    assert_eq!(
+        heating["resolution_rate"], 0.5,
+        "B's first round was not solved"
+    );
+    assert_eq!(heating["satisfaction_rate"], 0.5);
+    let composite = heating["composite_score"].as_f64().expect("score");
+    assert!(
+        (composite - (0.1 * 1.0 + 0.5 * 0.5 + 0.4 * 0.5)).abs() < 1e-9,
+        "{composite}"
+    );
+}
+
+#[actix_web::test]
+async fn two_dimensions_and_csv_for_excel() {
+    let app = spawn_app().await;
+    dataset(&app).await;
+    let day = today();
+    let month = &day[..7];
+    let r = summary(
+        &app,
+        &format!("from={day}&to={day}&group_by=department,month"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let heating = row(&r.body, "department_code", json!("heating"));
+    assert_eq!(heating["month"], month);
+
+    let token = app.login("admin").await;
+    let resp = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/reports/summary?from={day}&to={day}&group_by=district&format=csv"
+        )))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap_or("")
+            .starts_with("text/csv")
+    );
+    let bytes = resp.bytes().await.expect("body");
+    assert!(
+        bytes.starts_with("\u{feff}".as_bytes()),
+        "a UTF-8 BOM for Excel"
+    );
+    let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
+    let mut lines = text.lines();
+    let header = lines.next().expect("header");
+    assert!(
+        header.contains("district_code") && header.contains("composite_score"),
+        "{header}"
+    );
+    assert!(lines.any(|l| l.contains("210302")), "{text}");
+    assert!(
+        !text.contains("13812341234") && !text.contains("张三"),
+        "no personal data"
+    );
+}
+
+#[actix_web::test]
+async fn bad_queries_name_what_is_allowed_and_clerks_are_kept_out() {
+    let app = spawn_app().await;
+    let day = today();
+    for (query, field) in [
+        (format!("from={day}&to={day}&group_by=mood"), "group_by"),
+        (format!("from={day}&to={day}"), "group_by"),
+        (
+            format!("from={day}&to={day}&group_by=department,month,channel"),
+            "group_by",
+        ),
+        (
+            format!("from={day}&to={day}&group_by=month,month"),
+            "group_by",
+        ),
+        (format!("to={day}&group_by=department"), "from"),
+        (
+            format!("from=2026-11-31&to={day}&group_by=department"),
+            "from",
+        ),
+        (
+            "from=2026-11-10&to=2026-11-01&group_by=department".to_owned(),
+            "to",
+        ),
+        (
+            "from=2020-01-01&to=2026-11-01&group_by=department".to_owned(),
+            "to",
+        ),
+        (
+            format!("from={day}&to={day}&group_by=department&format=xlsx"),
+            "format",
+        ),
+    ] {
+        let r = summary(&app, &query).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{query}: {}", r.body);
+        assert_eq!(r.body["error"]["field"], field, "{query}: {}", r.body);
+    }
+    let r = summary(&app, &format!("from={day}&to={day}&group_by=mood")).await;
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("appellant_kind"),
+        "names the allowed: {}",
+        r.body
+    );
+    for who in ["clerk.heating", "dispatcher"] {
+        let token = app.login(who).await;
+        let r = app
+            .get(
+                &format!("/api/v1/reports/summary?from={day}&to={day}&group_by=department"),
+                Some(&token),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}");
+    }
+}
