@@ -66,7 +66,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(follow_up::form)
             .service(follow_up::answer)
             .service(follow_up::awaiting)
-            .service(reports::summary),
+            .service(reports::summary)
+            .service(reports::ranking)
+            .service(reports::hotspots),
     )
     .service(health::healthz)
     .service(health::readyz);

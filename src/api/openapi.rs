@@ -48,6 +48,8 @@ use crate::error::{ErrorBody, ErrorDetail};
         follow_up::answer,
         follow_up::awaiting,
         reports::summary,
+        reports::ranking,
+        reports::hotspots,
         health::healthz,
         health::readyz,
     ),

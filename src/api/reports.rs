@@ -131,26 +131,12 @@ pub async fn summary(
         ));
     }
     let dims = dimensions(q.group_by.as_deref())?;
-    let csv = match q.format.as_deref().map(str::trim) {
-        None | Some("") | Some("json") => false,
-        Some("csv") => true,
-        Some(other) => {
-            return Err(bad(
-                "format",
-                format!("format `{other}` is not one of json, csv"),
-            ));
-        }
-    };
+    let csv = wants_csv(q.format.as_deref())?;
     let wf = state.workflow.clone();
     let rows = db::run(&state.pool, move |conn| {
         let cal = wf.calendar.current(conn)?;
         let tz = cal.tz();
-        let start = |d: NaiveDate| {
-            tz.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
-                .earliest()
-                .map(|t| t.with_timezone(&Utc))
-                .ok_or_else(|| bad("from", format!("{d} has no midnight in {tz}")))
-        };
+        let start = |d: NaiveDate| midnight(tz, d);
         let until = to
             .checked_add_days(Days::new(1))
             .ok_or_else(|| bad("to", "to is out of range".into()))?;
@@ -190,14 +176,291 @@ pub async fn summary(
     if !csv {
         return Ok(HttpResponse::Ok().json(rows));
     }
-    let body = to_csv(&rows).map_err(|e| AppError::Unexpected(e.into()))?;
+    csv_response(&rows, &format!("minxin-summary-{from}-{to}.csv"))
+}
+
+/// `format`: json (false) or csv (true).
+fn wants_csv(format: Option<&str>) -> Result<bool, AppError> {
+    match format.map(str::trim) {
+        None | Some("") | Some("json") => Ok(false),
+        Some("csv") => Ok(true),
+        Some(other) => Err(bad(
+            "format",
+            format!("format `{other}` is not one of json, csv"),
+        )),
+    }
+}
+
+fn csv_response(rows: &[Map<String, Value>], filename: &str) -> Result<HttpResponse, AppError> {
+    let body = to_csv(rows).map_err(|e| AppError::Unexpected(e.into()))?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             "Content-Disposition",
-            format!("attachment; filename=\"minxin-summary-{from}-{to}.csv\""),
+            format!("attachment; filename=\"{filename}\""),
         ))
         .body(body))
+}
+
+/// A month `YYYY-MM` as its first day and the first day of the next month.
+fn month(raw: Option<&str>) -> Result<(NaiveDate, NaiveDate), AppError> {
+    let raw = raw
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| bad("period", "period is required, a month like 2026-11".into()))?;
+    let first = NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d").map_err(|_| {
+        bad(
+            "period",
+            format!("period `{raw}` is not a month like 2026-11"),
+        )
+    })?;
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .ok_or_else(|| bad("period", "period is out of range".into()))?;
+    Ok((first, next))
+}
+
+/// Local midnight of a day as an instant.
+fn midnight(tz: chrono_tz::Tz, d: NaiveDate) -> Result<chrono::DateTime<Utc>, AppError> {
+    tz.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| bad("period", format!("{d} has no midnight in {tz}")))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RankingQuery {
+    /// the month, e.g. 2026-11
+    pub period: Option<String>,
+    /// how many departments the best and worst lists hold (default 5, at most 50)
+    pub top: Option<usize>,
+    /// json (default) or csv (the full ranking)
+    pub format: Option<String>,
+}
+
+/// The monthly ranking of departments by composite score (综合成绩) over the appeals received in
+/// the month, with the best and the worst. Departments without a valid follow-up have no score
+/// and are listed after the ranked ones, unranked (`rank` null).
+#[utoipa::path(get, path = "/api/v1/reports/ranking", tag = "reports", params(RankingQuery),
+    responses((status = 200, description = "{period, ranking, best, worst}", body = Object),
+        (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+#[get("/reports/ranking")]
+pub async fn ranking(
+    state: web::Data<AppState>,
+    _supervisor: SupervisorStaff,
+    query: web::Query<RankingQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = query.into_inner();
+    let (first, next) = month(q.period.as_deref())?;
+    let top = q.top.unwrap_or(5);
+    if !(1..=50).contains(&top) {
+        return Err(bad("top", "top must be 1 to 50".into()));
+    }
+    let csv = wants_csv(q.format.as_deref())?;
+    let wf = state.workflow.clone();
+    let settings = wf.reports;
+    let rows = db::run(&state.pool, move |conn| {
+        let cal = wf.calendar.current(conn)?;
+        let tz = cal.tz();
+        let groups = db::reports::summary(
+            conn,
+            midnight(tz, first)?,
+            midnight(tz, next)?,
+            &[Dimension::Department],
+            settings.counted_round,
+            tz.name(),
+        )?;
+        let departments = reference::list_departments(conn, false)?;
+        // (composite score, valid follow-ups, department code, row)
+        type Scored = (Option<f64>, i64, String, Map<String, Value>);
+        let mut scored: Vec<Scored> = Vec::new();
+        for g in groups {
+            let Some(Some(code)) = g.keys.first().cloned() else {
+                continue; // not dispatched: no department to rank
+            };
+            let metrics = g.counts.metrics(&settings.weights);
+            let mut row = Map::new();
+            row.insert("department_code".into(), json!(code));
+            row.insert(
+                "department_name".into(),
+                json!(
+                    departments
+                        .iter()
+                        .find(|d| d.code == code)
+                        .map(|d| d.name.clone())
+                ),
+            );
+            let score = metrics.composite_score;
+            let valid = metrics.valid_follow_ups;
+            if let Value::Object(figures) =
+                serde_json::to_value(metrics).map_err(|e| AppError::Unexpected(e.into()))?
+            {
+                row.extend(figures);
+            }
+            scored.push((score, valid, code, row));
+        }
+        // highest score first; more follow-ups first among equals; then by code, for a stable order
+        scored.sort_by(|a, b| match (a.0, b.0) {
+            (Some(x), Some(y)) => y.total_cmp(&x).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.2.cmp(&b.2),
+        });
+        let mut rank = 0;
+        Ok(scored
+            .into_iter()
+            .map(|(score, _, _, mut row)| {
+                let r = score.map(|_| {
+                    rank += 1;
+                    rank
+                });
+                row.insert("rank".into(), json!(r));
+                row
+            })
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    let period = first.format("%Y-%m").to_string();
+    if csv {
+        return csv_response(&rows, &format!("minxin-ranking-{period}.csv"));
+    }
+    let ranked: Vec<&Map<String, Value>> = rows.iter().filter(|r| !r["rank"].is_null()).collect();
+    let best: Vec<_> = ranked.iter().take(top).collect();
+    let worst: Vec<_> = ranked.iter().rev().take(top).collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "period": period,
+        "ranking": rows,
+        "best": best,
+        "worst": worst,
+    })))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct HotspotQuery {
+    /// the month, e.g. 2026-11; compared with the month before
+    pub period: Option<String>,
+    /// district (default) or street
+    pub level: Option<String>,
+    /// how many hotspots each list holds (default 10, at most 100)
+    pub limit: Option<usize>,
+    /// json (default) or csv (every category × division of the month)
+    pub format: Option<String>,
+}
+
+/// Hotspots (热点): categories × divisions with the most appeals received in the month, and with
+/// the fastest growth against the month before — the candidates for a monthly "one topic"
+/// (每月一题). No personal data.
+#[utoipa::path(get, path = "/api/v1/reports/hotspots", tag = "reports", params(HotspotQuery),
+    responses((status = 200, description = "{period, previous_period, most, fastest_growing}", body = Object),
+        (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+#[get("/reports/hotspots")]
+pub async fn hotspots(
+    state: web::Data<AppState>,
+    _supervisor: SupervisorStaff,
+    query: web::Query<HotspotQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = query.into_inner();
+    let (first, next) = month(q.period.as_deref())?;
+    let digits = match q.level.as_deref().map(str::trim) {
+        None | Some("") | Some("district") => 6,
+        Some("street") => 9,
+        Some(other) => {
+            return Err(bad(
+                "level",
+                format!("level `{other}` is not one of district, street"),
+            ));
+        }
+    };
+    let limit = q.limit.unwrap_or(10);
+    if !(1..=100).contains(&limit) {
+        return Err(bad("limit", "limit must be 1 to 100".into()));
+    }
+    let csv = wants_csv(q.format.as_deref())?;
+    let wf = state.workflow.clone();
+    let mut rows = db::run(&state.pool, move |conn| {
+        let cal = wf.calendar.current(conn)?;
+        let tz = cal.tz();
+        let spots = db::reports::hotspots(conn, midnight(tz, first)?, midnight(tz, next)?, digits)?;
+        let categories = reference::list_categories(conn)?;
+        let divisions = reference::list_divisions(conn)?;
+        Ok(spots
+            .into_iter()
+            .filter(|h| h.count > 0)
+            .map(|h| {
+                let mut row = Map::new();
+                row.insert(
+                    "category_name".into(),
+                    json!(
+                        categories
+                            .iter()
+                            .find(|c| c.code == h.category_code)
+                            .map(|c| c.name.clone())
+                    ),
+                );
+                row.insert(
+                    "division_name".into(),
+                    json!(
+                        divisions
+                            .iter()
+                            .find(|d| d.code == h.division_code)
+                            .map(|d| d.name.clone())
+                    ),
+                );
+                row.insert("growth".into(), json!(h.count - h.previous));
+                row.insert(
+                    "growth_rate".into(),
+                    json!(
+                        (h.previous > 0).then(|| (h.count - h.previous) as f64 / h.previous as f64)
+                    ),
+                );
+                row.insert("category_code".into(), json!(h.category_code));
+                row.insert("division_code".into(), json!(h.division_code));
+                row.insert("count".into(), json!(h.count));
+                row.insert("previous".into(), json!(h.previous));
+                row
+            })
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    let key = |r: &Map<String, Value>, f: &str| r[f].as_i64().unwrap_or(0);
+    let code = |r: &Map<String, Value>| {
+        format!(
+            "{}|{}",
+            r["category_code"].as_str().unwrap_or(""),
+            r["division_code"].as_str().unwrap_or("")
+        )
+    };
+    rows.sort_by(|a, b| {
+        key(b, "count")
+            .cmp(&key(a, "count"))
+            .then(code(a).cmp(&code(b)))
+    });
+    let period = first.format("%Y-%m").to_string();
+    if csv {
+        return csv_response(&rows, &format!("minxin-hotspots-{period}.csv"));
+    }
+    let most: Vec<_> = rows.iter().take(limit).collect();
+    let mut growing: Vec<_> = rows.iter().filter(|r| key(r, "growth") > 0).collect();
+    growing.sort_by(|a, b| {
+        key(b, "growth")
+            .cmp(&key(a, "growth"))
+            .then(code(a).cmp(&code(b)))
+    });
+    growing.truncate(limit);
+    let previous = first
+        .checked_sub_months(chrono::Months::new(1))
+        .map(|d| d.format("%Y-%m").to_string());
+    Ok(HttpResponse::Ok().json(json!({
+        "period": period,
+        "previous_period": previous,
+        "level": if digits == 6 { "district" } else { "street" },
+        "most": most,
+        "fastest_growing": growing,
+    })))
 }
 
 /// Rows as CSV: a UTF-8 BOM, a header of the field names, one line per row.

@@ -268,3 +268,42 @@ pub fn summary(
         })
         .collect())
 }
+
+/// One hotspot: a category in a division, with its count in the period and in the one before.
+#[derive(Debug, Clone, PartialEq, QueryableByName)]
+pub struct Hotspot {
+    #[diesel(sql_type = Text)]
+    pub category_code: String,
+    #[diesel(sql_type = Text)]
+    pub division_code: String,
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+    #[diesel(sql_type = BigInt)]
+    pub previous: i64,
+}
+
+/// Categories × divisions (cut to `division_digits`: 6 district, 9 street) by the number of
+/// appeals received in `[from, to)`, with the count of the period of the same length before;
+/// merged appeals excluded. The caller ranks them.
+pub fn hotspots(
+    conn: &mut PgConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    division_digits: i32,
+) -> QueryResult<Vec<Hotspot>> {
+    let before = from - (to - from);
+    diesel::sql_query(
+        "SELECT a.category_code, left(a.division_code, $4) AS division_code,
+             count(*) FILTER (WHERE a.created_at >= $2) AS count,
+             count(*) FILTER (WHERE a.created_at < $2) AS previous
+         FROM appeals a
+         WHERE a.created_at >= $1 AND a.created_at < $3 AND a.status <> 'merged'
+           AND a.category_code IS NOT NULL AND length(a.division_code) >= $4
+         GROUP BY 1, 2",
+    )
+    .bind::<Timestamptz, _>(before)
+    .bind::<Timestamptz, _>(from)
+    .bind::<Timestamptz, _>(to)
+    .bind::<diesel::sql_types::Integer, _>(division_digits)
+    .load(conn)
+}

@@ -125,6 +125,17 @@ fn today() -> String {
         .to_string()
 }
 
+/// `from=<yesterday>&to=<today>`: the test's appeals, even when it runs across midnight.
+fn period() -> String {
+    let now = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai);
+    let yesterday = now - chrono::Duration::days(1);
+    format!(
+        "from={}&to={}",
+        yesterday.format("%Y-%m-%d"),
+        now.format("%Y-%m-%d")
+    )
+}
+
 async fn summary(app: &TestApp, query: &str) -> crate::helpers::Reply {
     let token = app.login("supervisor").await;
     app.get(&format!("/api/v1/reports/summary?{query}"), Some(&token))
@@ -143,8 +154,7 @@ fn row<'a>(rows: &'a Value, key: &str, value: Value) -> &'a Value {
 async fn the_summary_by_department_adds_up_by_hand() {
     let app = spawn_app().await;
     dataset(&app).await;
-    let day = today();
-    let r = summary(&app, &format!("from={day}&to={day}&group_by=department")).await;
+    let r = summary(&app, &format!("{}&group_by=department", period())).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let heating = row(&r.body, "department_code", json!("heating"));
     assert_eq!(heating["department_name"], "鞍山市热力集团");
@@ -189,8 +199,7 @@ async fn the_summary_by_department_adds_up_by_hand() {
 async fn the_first_round_can_be_the_one_that_counts() {
     let app = spawn_app_with(|s| s.follow_up.counted_round = CountedRound::First).await;
     dataset(&app).await;
-    let day = today();
-    let r = summary(&app, &format!("from={day}&to={day}&group_by=department")).await;
+    let r = summary(&app, &format!("{}&group_by=department", period())).await;
     let heating = row(&r.body, "department_code", json!("heating"));
     assert_eq!(
         heating["resolution_rate"], 0.5,
@@ -311,4 +320,105 @@ async fn bad_queries_name_what_is_allowed_and_clerks_are_kept_out() {
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}");
     }
+}
+
+#[actix_web::test]
+async fn the_monthly_ranking_orders_departments_by_composite_score() {
+    let app = spawn_app().await;
+    dataset(&app).await;
+    // water answers one appeal and its appellant is not satisfied: composite 0.1 × 1 = 0.1
+    let g = replied(&app, "water", "clerk.water").await;
+    act_ok(
+        &app,
+        g,
+        "follow-up",
+        follow_up(false, "very_dissatisfied"),
+        "dispatcher",
+    )
+    .await;
+    let month = &today()[..7];
+    let token = app.login("supervisor").await;
+    let r = app
+        .get(
+            &format!("/api/v1/reports/ranking?period={month}&top=1"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["period"], month);
+    let ranking = r.body["ranking"].as_array().expect("ranking");
+    assert_eq!(ranking[0]["department_code"], "heating");
+    assert_eq!(ranking[0]["rank"], 1);
+    assert_eq!(ranking[1]["department_code"], "water");
+    assert_eq!(ranking[1]["rank"], 2);
+    assert!((ranking[1]["composite_score"].as_f64().expect("score") - 0.1).abs() < 1e-9);
+    assert_eq!(r.body["best"][0]["department_code"], "heating");
+    assert_eq!(r.body["worst"][0]["department_code"], "water");
+    assert_eq!(r.body["best"].as_array().map(Vec::len), Some(1));
+    for bad in [
+        "period=2026-13",
+        "period=",
+        "period=2026-11&top=0",
+        "period=2026-11&format=pdf",
+    ] {
+        let r = app
+            .get(&format!("/api/v1/reports/ranking?{bad}"), Some(&token))
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.body);
+    }
+}
+
+#[actix_web::test]
+async fn hotspots_show_the_busiest_and_the_fastest_growing() {
+    let app = spawn_app().await;
+    dataset(&app).await;
+    // one more heating complaint, filed a month earlier
+    let earlier = app.file_one().await;
+    let mut conn = app.conn();
+    use diesel::RunQueryDsl;
+    diesel::sql_query(format!(
+        "UPDATE appeals SET created_at = (date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai') - interval '15 days') AT TIME ZONE 'Asia/Shanghai' WHERE id = '{earlier}'"
+    ))
+    .execute(&mut conn)
+    .expect("backdate");
+    let month = &today()[..7];
+    let token = app.login("supervisor").await;
+    let r = app
+        .get(
+            &format!("/api/v1/reports/hotspots?period={month}"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let top = &r.body["most"][0];
+    assert_eq!(top["category_code"], "03.01.01");
+    assert_eq!(top["division_code"], "210302");
+    assert_eq!(top["division_name"], "铁东区");
+    assert_eq!(top["count"], 5, "A B C E F, D merged");
+    assert_eq!(top["previous"], 1);
+    assert_eq!(top["growth"], 4);
+    assert_eq!(top["growth_rate"], 4.0);
+    assert_eq!(r.body["fastest_growing"][0]["division_code"], "210302");
+    let street = app
+        .get(
+            &format!("/api/v1/reports/hotspots?period={month}&level=street&format=csv"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(street.status, StatusCode::OK);
+    let bad = app
+        .get(
+            &format!("/api/v1/reports/hotspots?period={month}&level=grid"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let clerk = app.login("clerk.heating").await;
+    let r = app
+        .get(
+            &format!("/api/v1/reports/hotspots?period={month}"),
+            Some(&clerk),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
