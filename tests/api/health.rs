@@ -23,6 +23,18 @@ async fn health_ready_and_openapi_answer() {
         "/api/v1/routing/explain",
         "/api/v1/routing/test-draft",
         "/api/v1/users/{username}/absence",
+        "/api/v1/calendar",
+        "/api/v1/calendar/days/{date}",
+        "/api/v1/calendar/changes",
+        "/api/v1/extensions",
+        "/api/v1/follow-up/{token}",
+        "/api/v1/follow-ups/awaiting",
+        "/api/v1/appeals/{id}/duplicates",
+        "/api/v1/repeats",
+        "/api/v1/repeats/by-department",
+        "/api/v1/reports/summary",
+        "/api/v1/reports/ranking",
+        "/api/v1/reports/hotspots",
     ] {
         assert!(
             spec.body["paths"].get(path).is_some(),
