@@ -50,7 +50,11 @@ pub enum Command {
         no_install: bool,
     },
     /// Load the demo data (divisions, departments, categories, demo users); running it twice changes nothing
-    Seed,
+    Seed {
+        /// also generate this many synthetic appeals over the past year (demos, benchmarks)
+        #[arg(long, value_parser = clap::value_parser!(i64).range(1..=100_000_000))]
+        appeals: Option<i64>,
+    },
     /// Staff accounts
     User {
         #[command(subcommand)]
@@ -159,7 +163,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             settings.check()?;
             demo(&settings, data_dir, !no_install)?;
         }
-        Command::Seed => {
+        Command::Seed { appeals } => {
             let mut conn = db::connect(settings.database_url()?)?;
             let summary = crate::seed::load_demo_data(&mut conn, &crate::auth::password::hash)?;
             println!(
@@ -170,6 +174,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!(
                 "demo routing rules: {rules} added (none are added when the table already has rules)"
             );
+            if let Some(n) = appeals {
+                let started = std::time::Instant::now();
+                let made = crate::synthetic::generate(&mut conn, n, |done, total| {
+                    let secs = started.elapsed().as_secs_f64().max(0.001);
+                    eprint!(
+                        "\r… {done} / {total} synthetic appeals ({:.0}%), {:.0} per second   ",
+                        done as f64 * 100.0 / total as f64,
+                        done as f64 / secs
+                    );
+                })?;
+                eprintln!();
+                println!(
+                    "{made} synthetic appeals generated in {:.1} s",
+                    started.elapsed().as_secs_f64()
+                );
+            }
         }
         Command::User {
             command:

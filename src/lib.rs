@@ -16,6 +16,7 @@ pub mod pgcluster;
 pub mod rulebook;
 pub mod seed;
 pub mod startup;
+pub mod synthetic;
 pub mod telemetry;
 pub mod worker;
 pub mod workflow;

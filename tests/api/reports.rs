@@ -422,3 +422,54 @@ async fn hotspots_show_the_busiest_and_the_fastest_growing() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[actix_web::test]
+async fn synthetic_appeals_are_consistent_and_reportable() {
+    let app = spawn_app().await;
+    let (ok, out) = crate::helpers::minxin(&app.db_url, &["seed", "--appeals", "3000"], &[]);
+    assert!(ok, "{out}");
+    assert!(out.contains("3000 synthetic appeals generated"), "{out}");
+    assert_eq!(
+        app.count("SELECT count(*) FROM appeals WHERE title LIKE '合成诉求%'"),
+        3000
+    );
+    // every appeal has its hashed audit event: the chain verifies
+    let (ok, out) = crate::helpers::minxin(&app.db_url, &["audit", "verify"], &[]);
+    assert!(ok && out.contains("3000 chains"), "{out}");
+    // a spread of states, heating in season, rated and unrated closures
+    assert!(app.count("SELECT count(*) FROM appeals WHERE status = 'closed'") > 1500);
+    assert!(app.count("SELECT count(*) FROM appeals WHERE closed_unrated") > 50);
+    assert!(app.count("SELECT count(DISTINCT category_code) FROM appeals") > 10);
+    assert!(
+        app.count(
+            "SELECT count(*) FROM appeals WHERE status IN ('dispatched', 'in_progress', 'resolved')"
+        ) > 0
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM appeals a WHERE status = 'closed' AND NOT closed_unrated AND NOT EXISTS (SELECT 1 FROM follow_ups f WHERE f.appeal_id = a.id)"),
+        0,
+        "every rated closure has its answer"
+    );
+    // a second run continues the tracking numbers
+    let (ok, out) = crate::helpers::minxin(&app.db_url, &["seed", "--appeals", "10"], &[]);
+    assert!(ok, "{out}");
+    // the year's report adds up to what was generated
+    let now = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai);
+    let from = (now - chrono::Duration::days(370)).format("%Y-%m-%d");
+    let to = now.format("%Y-%m-%d");
+    let r = summary(&app, &format!("from={from}&to={to}&group_by=department")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let received: i64 = r
+        .body
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|g| g["received"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(received, 3010);
+    let heating = row(&r.body, "department_code", json!("heating"));
+    let score = heating["composite_score"]
+        .as_f64()
+        .expect("heating is rated");
+    assert!((0.0..=1.0).contains(&score), "{score}");
+}
