@@ -104,13 +104,7 @@ impl Workflow {
         &self,
         token: &str,
     ) -> Result<(Uuid, i32, DateTime<Utc>), AppError> {
-        let tampered = || {
-            AppError::BadRequest {
-            code: "invalid_link",
-            message: "this follow-up link is not valid (it may have been copied incompletely); use the link from your e-mail or tracking page".into(),
-            field: None,
-        }
-        };
+        let tampered = invalid_link;
         let mut parts = token.split('.');
         let (Some(id), Some(round), Some(exp), Some(sig), None) = (
             parts.next(),
@@ -140,24 +134,22 @@ impl Workflow {
         Ok((id, round, exp))
     }
 
-    /// The appellant's follow-up link while a round awaits an answer (the web page; the API is
+    /// The token of the current round's link while a round awaits an answer (for the API,
     /// `/api/v1/follow-up/{token}`).
-    pub fn follow_up_url(&self, appeal: &Appeal) -> Option<String> {
-        let due = appeal.follow_up_due_at?;
-        (appeal.status == Status::Resolved.as_str() && appeal.follow_up_round > 0).then(|| {
-            format!(
-                "{}/follow-up/{}",
-                self.public_url.trim_end_matches('/'),
-                self.follow_up_token(appeal.id, appeal.follow_up_round, due)
-            )
-        })
-    }
-
-    /// The token of the current round's link, for the API.
     pub fn current_follow_up_token(&self, appeal: &Appeal) -> Option<String> {
         let due = appeal.follow_up_due_at?;
         (appeal.status == Status::Resolved.as_str() && appeal.follow_up_round > 0)
             .then(|| self.follow_up_token(appeal.id, appeal.follow_up_round, due))
+    }
+
+    /// The appellant's follow-up link (the web page) while a round awaits an answer.
+    pub fn follow_up_url(&self, appeal: &Appeal) -> Option<String> {
+        self.current_follow_up_token(appeal).map(|token| {
+            format!(
+                "{}/follow-up/{token}",
+                self.public_url.trim_end_matches('/')
+            )
+        })
     }
 
     /// The access code of an intake made under an Idempotency-Key, derivable again on replay.
@@ -1047,6 +1039,8 @@ fn apply(
                     appeals::handling_working_minutes.eq(handling),
                     appeals::follow_up_round.eq(round),
                     appeals::follow_up_due_at.eq(window_ends),
+                    // already here (act() sets it too) so that the notice's link sees a
+                    // resolved appeal
                     appeals::status.eq(plan.to.as_str()),
                 ))
                 .returning(Appeal::as_returning())
@@ -1306,11 +1300,7 @@ pub fn answer_follow_up_link(
 ) -> Result<Appeal, AppError> {
     let (appeal_id, round, expires) = wf.read_follow_up_token(token)?;
     conn.transaction(|conn| {
-        let appeal = q::lock(conn, appeal_id)?.ok_or_else(|| AppError::BadRequest {
-            code: "invalid_link",
-            message: "this follow-up link is not valid".into(),
-            field: None,
-        })?;
+        let appeal = q::lock(conn, appeal_id)?.ok_or_else(invalid_link)?;
         let cal = wf.calendar.current(conn)?;
         check_link_usable(conn, &cal, &appeal, round, expires, now)?;
         let to = if answers.accepted() {
@@ -1352,6 +1342,16 @@ pub fn answer_follow_up_link(
     })
 }
 
+/// A follow-up link that is not one of ours (tampered, cut off, or naming no appeal). Residents
+/// read it, so it says it in Chinese first.
+pub fn invalid_link() -> AppError {
+    AppError::BadRequest {
+        code: "invalid_link",
+        message: "此回访链接无效（可能复制不完整），请使用邮件或查询页面中的链接。This follow-up link is not valid (it may have been copied incompletely); use the link from your e-mail or tracking page.".into(),
+        field: None,
+    }
+}
+
 /// Why a follow-up link cannot be answered now, if it cannot.
 pub fn check_link_usable(
     conn: &mut PgConnection,
@@ -1369,18 +1369,18 @@ pub fn check_link_usable(
     .get_result(conn)?;
     if answered {
         return Err(AppError::Conflict(
-            "this follow-up was already answered; thank you".into(),
+            "此回访已经评价过了，谢谢。This follow-up was already answered; thank you.".into(),
         ));
     }
     if now > expires {
         return Err(AppError::Gone(format!(
-            "this follow-up link expired at {}; the hotline may still call you (回访)",
+            "此回访链接已于 {0} 过期，热线工作人员可能会电话回访。This follow-up link expired at {0}; the hotline may still call you.",
             local(cal, expires)
         )));
     }
     if appeal.status != Status::Resolved.as_str() || appeal.follow_up_round != round {
         return Err(AppError::Conflict(format!(
-            "appeal {} is not awaiting this follow-up any more (it is {})",
+            "诉求 {0} 已不再等待此次评价（当前状态：{1}）。Appeal {0} is not awaiting this follow-up any more (it is {1}).",
             appeal.tracking_no, appeal.status
         )));
     }

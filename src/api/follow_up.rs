@@ -57,11 +57,7 @@ pub async fn form(
     let token = token.into_inner();
     let form = db::run(&state.pool, move |conn| {
         let (id, round, expires) = wf.read_follow_up_token(&token)?;
-        let appeal = q::find(conn, id)?.ok_or_else(|| AppError::BadRequest {
-            code: "invalid_link",
-            message: "this follow-up link is not valid".into(),
-            field: None,
-        })?;
+        let appeal = q::find(conn, id)?.ok_or_else(workflow::invalid_link)?;
         let cal = wf.calendar.current(conn)?;
         workflow::check_link_usable(conn, &cal, &appeal, round, expires, now())?;
         let last = q::replies_of(conn, appeal.id)?.into_iter().last();
