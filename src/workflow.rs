@@ -536,7 +536,17 @@ fn dispatch_to(
     by: &Assigner<'_>,
     now: DateTime<Utc>,
 ) -> Result<serde_json::Value, AppError> {
-    let class = target.class.unwrap_or(wf.default_class);
+    // the class the dispatch names; else the one the appeal had before a return (a refused
+    // return must not turn an urgent matter into a week's one); else the default
+    let class = target
+        .class
+        .or_else(|| {
+            appeal
+                .deadline_class
+                .as_deref()
+                .and_then(|c| c.parse().ok())
+        })
+        .unwrap_or(wf.default_class);
     let due = wf.deadlines.at_dispatch(cal, class, now, target.reply_by);
     let (assigned_by, rule_id, rule_version) = match by {
         Assigner::Person(id) => (Some(*id), None, None),
@@ -953,7 +963,6 @@ fn apply(
                     // for every dispatched state
                     appeals::status.eq(plan.to.as_str()),
                     appeals::lead_department_code.eq(None::<String>),
-                    appeals::deadline_class.eq(None::<String>),
                     appeals::dispatched_at.eq(None::<DateTime<Utc>>),
                     appeals::sign_due_at.eq(None::<DateTime<Utc>>),
                     appeals::reply_due_at.eq(None::<DateTime<Utc>>),

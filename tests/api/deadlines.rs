@@ -737,3 +737,40 @@ async fn reporting_hooks_record_timeliness_and_handling_time() {
         1
     );
 }
+
+#[actix_web::test]
+async fn a_refused_return_keeps_the_deadline_class() {
+    let app = spawn_app().await;
+    let dispatcher = app.login("dispatcher").await;
+    let clerk = app.login("clerk.heating").await;
+    let id = app.file_one().await;
+    let r = app
+        .act(
+            id,
+            "dispatch",
+            &json!({"lead_department_code": "heating", "deadline_class": "urgent"}),
+            &dispatcher,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app
+        .act(id, "return", &json!({"reason": "不属于我司"}), &clerk)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app
+        .act(
+            id,
+            "refuse-return",
+            &json!({"reason": "经核实属于热力集团"}),
+            &dispatcher,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["deadline_class"], "urgent");
+    let at = instant(&r.body["dispatched_at"]);
+    assert!(
+        same(instant(&r.body["reply_due_at"]), at + Duration::hours(2)),
+        "{}",
+        r.body
+    );
+}
