@@ -1,5 +1,11 @@
 // @generated automatically by Diesel CLI.
 
+pub mod sql_types {
+    #[derive(diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "report_row"))]
+    pub struct ReportRow;
+}
+
 diesel::table! {
     admin_events (id) {
         id -> Int8,
@@ -104,6 +110,16 @@ diesel::table! {
         #[max_length = 500]
         close_reason -> Nullable<Varchar>,
         repeat_of -> Nullable<Uuid>,
+        #[max_length = 32]
+        repeat_department_code -> Nullable<Varchar>,
+        first_contacted -> Nullable<Bool>,
+        first_solved -> Nullable<Bool>,
+        #[max_length = 20]
+        first_satisfaction -> Nullable<Varchar>,
+        latest_contacted -> Nullable<Bool>,
+        latest_solved -> Nullable<Bool>,
+        #[max_length = 20]
+        latest_satisfaction -> Nullable<Varchar>,
     }
 }
 
@@ -335,6 +351,69 @@ diesel::table! {
 }
 
 diesel::table! {
+    report_cube (cuboid, day, department_code, district_code, street_code, category_code, channel, appellant_kind) {
+        cuboid -> Int2,
+        day -> Date,
+        department_code -> Text,
+        district_code -> Text,
+        street_code -> Text,
+        category_code -> Text,
+        channel -> Text,
+        appellant_kind -> Text,
+        received -> Int4,
+        dispatched -> Int4,
+        resolved -> Int4,
+        signed -> Int4,
+        signed_on_time -> Int4,
+        replied -> Int4,
+        replied_on_time -> Int4,
+        overdue_open -> Int4,
+        returned -> Int4,
+        rehandled -> Int4,
+        followed_up -> Int4,
+        handling_minutes -> Int8,
+        unrated -> Int4,
+        repeats -> Int4,
+        contacted_latest -> Int4,
+        solved_latest -> Int4,
+        very_satisfied_latest -> Int4,
+        satisfied_latest -> Int4,
+        basically_latest -> Int4,
+        contacted_first -> Int4,
+        solved_first -> Int4,
+        very_satisfied_first -> Int4,
+        satisfied_first -> Int4,
+        basically_first -> Int4,
+    }
+}
+
+diesel::table! {
+    report_cuboids (mask) {
+        mask -> Int2,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::ReportRow;
+
+    report_delta (id) {
+        id -> Int8,
+        sign -> Int2,
+        r -> ReportRow,
+    }
+}
+
+diesel::table! {
+    report_meta (singleton) {
+        singleton -> Bool,
+        #[max_length = 64]
+        time_zone -> Varchar,
+        built_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     routing_rules (id, version) {
         id -> Int8,
         version -> Int4,
@@ -436,6 +515,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     notes,
     outbox,
     replies,
+    report_cube,
+    report_cuboids,
+    report_delta,
+    report_meta,
     routing_rules,
     routing_state,
     suspensions,
