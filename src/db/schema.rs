@@ -110,16 +110,6 @@ diesel::table! {
         #[max_length = 500]
         close_reason -> Nullable<Varchar>,
         repeat_of -> Nullable<Uuid>,
-        #[max_length = 32]
-        repeat_department_code -> Nullable<Varchar>,
-        first_contacted -> Nullable<Bool>,
-        first_solved -> Nullable<Bool>,
-        #[max_length = 20]
-        first_satisfaction -> Nullable<Varchar>,
-        latest_contacted -> Nullable<Bool>,
-        latest_solved -> Nullable<Bool>,
-        #[max_length = 20]
-        latest_satisfaction -> Nullable<Varchar>,
     }
 }
 
