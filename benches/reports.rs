@@ -1,54 +1,75 @@
-//! The summary report as it is computed today (issue 6, not finished): one aggregate query over
-//! the appeals received in the period, on the 1,000,000-appeal database that `benches/scan.rs`
-//! builds (run that first). This is the naive figure the rollups of issue 6 must beat; results in
-//! docs/PERFORMANCE.md.
+//! The summary report and the monthly ranking, from the rollups and naively (one aggregate query
+//! over the appeal tables), on a seeded database: `MINXIN_BENCH_REPORTS_URL`
+//! (default postgres://postgres@127.0.0.1:5432/minxin_bench_reports), filled beforehand with
+//! `DATABASE_URL=… minxin migrate && minxin seed --appeals N`. Results in docs/PERFORMANCE.md.
 //!
-//! cargo bench --bench reports        # MINXIN_BENCH_DATABASE_URL as for the scan bench
+//! cargo bench --bench reports
+//! MINXIN_BENCH_NAIVE=0 cargo bench --bench reports   # the rollups only (naive is slow at 10M)
 
 use std::hint::black_box;
 use std::time::Duration as StdDuration;
 
-use chrono::{Duration, Utc};
+use chrono::{Datelike, Days, Months, NaiveDate, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use minxin::db::{self, reports};
 
+fn midnight(d: NaiveDate) -> chrono::DateTime<Utc> {
+    chrono_tz::Asia::Shanghai
+        .from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
+        .earliest()
+        .expect("midnight")
+        .with_timezone(&Utc)
+}
+
 fn bench(c: &mut Criterion) {
-    let maintenance = std::env::var("MINXIN_BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let (base, _) = maintenance
-        .rsplit_once('/')
-        .expect("a database URL ends with /name");
-    let url = format!("{base}/minxin_bench_scan");
-    let mut conn = db::connect(&url)
-        .expect("the scan bench's database (run `cargo bench --bench scan` first)");
-    let to = Utc::now() + Duration::days(1);
-    let from = to - Duration::days(365);
-    let mut group = c.benchmark_group("summary report, 1M appeals");
-    group.sample_size(10);
-    group.measurement_time(StdDuration::from_secs(20));
-    for dims in [
-        vec![reports::Dimension::Department],
-        vec![reports::Dimension::Department, reports::Dimension::Month],
-    ] {
-        let name = dims
-            .iter()
-            .map(|d| d.name())
-            .collect::<Vec<_>>()
-            .join(" × ");
-        group.bench_function(format!("12 months by {name}"), |b| {
+    let url = std::env::var("MINXIN_BENCH_REPORTS_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/minxin_bench_reports".into());
+    let naive = std::env::var("MINXIN_BENCH_NAIVE").map_or(true, |v| v != "0");
+    let mut conn = db::connect(&url).expect("a seeded database (see the header of this file)");
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    let year_from = today - Days::new(364);
+    let month = today.with_day0(0).expect("first of the month") - Months::new(1);
+    let month_last = today.with_day0(0).expect("first of the month") - Days::new(1);
+    let cases = [
+        ("summary, 12 months by department", year_from, today),
+        ("ranking, last month by department", month, month_last),
+    ];
+    let mut group = c.benchmark_group("reports");
+    group.sample_size(20);
+    group.measurement_time(StdDuration::from_secs(10));
+    for (name, first, last) in cases {
+        let dims = [reports::Dimension::Department];
+        group.bench_function(format!("{name} (rollups)"), |b| {
             b.iter(|| {
-                let rows = reports::summary(
+                let rows = reports::summary_cube(
                     &mut conn,
-                    black_box(from),
-                    black_box(to),
+                    black_box(first),
+                    black_box(last),
                     &dims,
                     reports::Round::Latest,
-                    "Asia/Shanghai",
                 )
                 .expect("summary");
                 assert!(!rows.is_empty());
             })
         });
+        if naive {
+            group.bench_function(format!("{name} (naive)"), |b| {
+                b.iter(|| {
+                    let rows = reports::summary_naive(
+                        &mut conn,
+                        midnight(black_box(first)),
+                        midnight(last + Days::new(1)),
+                        &dims,
+                        reports::Round::Latest,
+                        "Asia/Shanghai",
+                    )
+                    .expect("summary");
+                    assert!(!rows.is_empty());
+                })
+            });
+        }
     }
     group.finish();
 }

@@ -75,6 +75,23 @@ pub enum Command {
         #[command(subcommand)]
         command: DeadlinesCommand,
     },
+    /// The report rollups (the per-day cube behind /api/v1/reports)
+    Reports {
+        #[command(subcommand)]
+        command: ReportsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportsCommand {
+    /// Fold the log of changes into the cube once (what the service does every few seconds)
+    Fold,
+    /// Rebuild the cube from the appeals, in the working calendar's time zone (after the zone
+    /// changes, after an interrupted bulk load, or to repair); appeal writes wait meanwhile
+    Rebuild,
+    /// Compare the cube with the figures computed from the appeal tables, day by day and
+    /// department by department; exit 1 naming the first difference
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -214,6 +231,39 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
             )?;
         }
+        Command::Reports { command } => {
+            let url = settings.database_url()?.to_owned();
+            let mut conn = db::connect(&url)?;
+            match command {
+                ReportsCommand::Fold => {
+                    let n = db::reports::fold(&mut conn)?;
+                    println!("folded {n} logged changes into the report cube");
+                }
+                ReportsCommand::Rebuild => {
+                    let started = std::time::Instant::now();
+                    let n = db::reports::rebuild(&mut conn)?;
+                    println!(
+                        "report cube rebuilt from {n} appeals in {:.1} s",
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+                ReportsCommand::Verify => {
+                    let round = crate::startup::workflow_from(&settings)
+                        .reports
+                        .counted_round;
+                    match db::reports::verify(&mut conn, round)? {
+                        None => {
+                            println!("report cube: every day and department matches the appeals")
+                        }
+                        Some(difference) => {
+                            eprintln!("report cube differs from the appeals: {difference}");
+                            eprintln!("run `minxin reports rebuild` to repair it");
+                            return Ok(ExitCode::from(1));
+                        }
+                    }
+                }
+            }
+        }
         Command::Outbox { command } => {
             let url = settings.database_url()?.to_owned();
             match command {
@@ -322,6 +372,7 @@ fn serve(settings: &Settings, url: &str, banner: Option<String>) -> anyhow::Resu
     actix_web::rt::System::new().block_on(async move {
         let mail_sender = crate::mail::spawn_mail_sender(settings, pool.clone())?;
         let scanner = crate::deadlines::spawn_scanner(settings, pool.clone());
+        let folder = crate::rollups::spawn_folder(settings, pool.clone());
         let app = Application::build(settings, pool)?;
         let host = settings
             .server
@@ -342,6 +393,9 @@ fn serve(settings: &Settings, url: &str, banner: Option<String>) -> anyhow::Resu
         // after the HTTP server; an early return above drops the worker, which ends it as well
         if let Some(sender) = mail_sender {
             sender.stop();
+        }
+        if let Some(folder) = folder {
+            folder.stop();
         }
         if let Some(scanner) = scanner {
             scanner.stop();

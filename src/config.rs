@@ -65,6 +65,8 @@ pub struct Settings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ReportSettings {
     pub max_period_days: i64,
+    /// how often `serve` folds the log of changes into the report cube (0: never)
+    pub fold_interval_secs: u64,
     pub weights: crate::domain::metrics::Weights,
 }
 

@@ -13,6 +13,7 @@ pub mod error;
 pub mod mail;
 pub mod notify;
 pub mod pgcluster;
+pub mod rollups;
 pub mod rulebook;
 pub mod seed;
 pub mod startup;

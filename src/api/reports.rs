@@ -135,19 +135,7 @@ pub async fn summary(
     let wf = state.workflow.clone();
     let rows = db::run(&state.pool, move |conn| {
         let cal = wf.calendar.current(conn)?;
-        let tz = cal.tz();
-        let start = |d: NaiveDate| midnight(tz, d);
-        let until = to
-            .checked_add_days(Days::new(1))
-            .ok_or_else(|| bad("to", "to is out of range".into()))?;
-        let groups = db::reports::summary(
-            conn,
-            start(from)?,
-            start(until)?,
-            &dims,
-            settings.counted_round,
-            tz.name(),
-        )?;
+        let groups = summary_of(conn, cal.tz(), from, to, &dims, settings.counted_round)?;
         let departments = reference::list_departments(conn, false)?;
         let mut rows = Vec::with_capacity(groups.len());
         for g in groups {
@@ -220,6 +208,41 @@ fn month(raw: Option<&str>) -> Result<(NaiveDate, NaiveDate), AppError> {
     Ok((first, next))
 }
 
+/// The counts per group of the appeals received on the local days `first..=last`: from the
+/// rollups, or naively while the rollups are in another time zone than the calendar.
+fn summary_of(
+    conn: &mut diesel::PgConnection,
+    tz: chrono_tz::Tz,
+    first: NaiveDate,
+    last: NaiveDate,
+    dims: &[Dimension],
+    round: db::reports::Round,
+) -> Result<Vec<db::reports::GroupCounts>, AppError> {
+    if db::reports::cube_matches(conn, tz.name())? {
+        return Ok(db::reports::summary_cube(conn, first, last, dims, round)?);
+    }
+    stale_cube(tz);
+    let until = last
+        .checked_add_days(Days::new(1))
+        .ok_or_else(|| bad("to", "to is out of range".into()))?;
+    Ok(db::reports::summary_naive(
+        conn,
+        midnight(tz, first)?,
+        midnight(tz, until)?,
+        dims,
+        round,
+        tz.name(),
+    )?)
+}
+
+fn stale_cube(tz: chrono_tz::Tz) {
+    tracing::warn!(
+        time_zone = %tz,
+        "the report rollups are in another time zone than the working calendar: reports are \
+         computed from the appeal tables (slow) until `minxin reports rebuild`"
+    );
+}
+
 /// Local midnight of a day as an instant.
 fn midnight(tz: chrono_tz::Tz, d: NaiveDate) -> Result<chrono::DateTime<Utc>, AppError> {
     tz.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
@@ -263,14 +286,14 @@ pub async fn ranking(
     let settings = wf.reports;
     let rows = db::run(&state.pool, move |conn| {
         let cal = wf.calendar.current(conn)?;
-        let tz = cal.tz();
-        let groups = db::reports::summary(
+        let last = next.pred_opt().unwrap_or(next);
+        let groups = summary_of(
             conn,
-            midnight(tz, first)?,
-            midnight(tz, next)?,
+            cal.tz(),
+            first,
+            last,
             &[Dimension::Department],
             settings.counted_round,
-            tz.name(),
         )?;
         let departments = reference::list_departments(conn, false)?;
         // (composite score, valid follow-ups, department code, row)
@@ -384,7 +407,22 @@ pub async fn hotspots(
     let mut rows = db::run(&state.pool, move |conn| {
         let cal = wf.calendar.current(conn)?;
         let tz = cal.tz();
-        let spots = db::reports::hotspots(conn, midnight(tz, first)?, midnight(tz, next)?, digits)?;
+        let previous = first
+            .checked_sub_months(chrono::Months::new(1))
+            .ok_or_else(|| bad("period", "period is out of range".into()))?;
+        let last = next.pred_opt().unwrap_or(next);
+        let spots = if db::reports::cube_matches(conn, tz.name())? {
+            db::reports::hotspots_cube(conn, previous, first, last, digits)?
+        } else {
+            stale_cube(tz);
+            db::reports::hotspots_naive(
+                conn,
+                midnight(tz, previous)?,
+                midnight(tz, first)?,
+                midnight(tz, next)?,
+                digits,
+            )?
+        };
         let categories = reference::list_categories(conn)?;
         let divisions = reference::list_divisions(conn)?;
         Ok(spots

@@ -1,12 +1,15 @@
-//! Report figures computed straight from the appeal tables: one aggregate query per report.
+//! Report figures, two ways.
 //!
-//! Not finished: this reads the appeals received in the period on every request. It is exact
-//! (and is meant to stay as the naive reference the tests compare against), but it is not the
-//! rollup design issue 6 asks for at 10 million appeals; see docs/METRICS.md.
+//! - From the rollups (`*_cube`): the per-day cube of migration 000005 plus the log of changes
+//!   not yet folded into it, read in one snapshot — exact the moment a change commits, and cheap
+//!   whatever the number of appeals (a year by department reads about 365 × departments rows).
+//! - Naively (`*_naive`): one aggregate query over the appeal tables. Exact and slow; the
+//!   reference the tests compare the cube against, and the fallback while the cube is in another
+//!   time zone than the working calendar (until `minxin reports rebuild`).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Date, Integer, Nullable, SmallInt, Text, Timestamptz};
 
 use crate::domain::metrics::Counts;
 
@@ -68,6 +71,35 @@ impl Dimension {
 
     pub fn parse(name: &str) -> Option<Dimension> {
         Dimension::ALL.into_iter().find(|d| d.name() == name)
+    }
+
+    /// The dimension's bit in a cube row's `cuboid` (0 for the time dimensions, which come from
+    /// the row's day).
+    fn bit(self) -> i16 {
+        match self {
+            Dimension::Department => 1,
+            Dimension::District => 2,
+            Dimension::Street => 4,
+            Dimension::Category => 8,
+            Dimension::Channel => 16,
+            Dimension::AppellantKind => 32,
+            Dimension::Day | Dimension::Week | Dimension::Month => 0,
+        }
+    }
+
+    /// The SQL of the key over a cube (or log) row's columns; '' stands for none.
+    fn cube_sql(self) -> &'static str {
+        match self {
+            Dimension::Department => "NULLIF(department_code, '')",
+            Dimension::District => "NULLIF(district_code, '')",
+            Dimension::Street => "NULLIF(street_code, '')",
+            Dimension::Category => "NULLIF(category_code, '')",
+            Dimension::Channel => "channel",
+            Dimension::AppellantKind => "appellant_kind",
+            Dimension::Day => "to_char(day, 'YYYY-MM-DD')",
+            Dimension::Week => "to_char(day, 'IYYY-\"W\"IW')",
+            Dimension::Month => "to_char(day, 'YYYY-MM')",
+        }
     }
 
     /// The SQL of the key over the appeal aliased `a`; `$3` is the calendar's time zone.
@@ -145,6 +177,36 @@ struct Row {
     basically_satisfied: i64,
 }
 
+impl Row {
+    fn group(self, dims: usize) -> GroupCounts {
+        GroupCounts {
+            keys: [self.k1, self.k2].into_iter().take(dims).collect(),
+            counts: Counts {
+                received: self.received,
+                dispatched: self.dispatched,
+                resolved: self.resolved,
+                signed: self.signed,
+                signed_on_time: self.signed_on_time,
+                replied: self.replied,
+                replied_on_time: self.replied_on_time,
+                overdue_open: self.overdue_open,
+                returned: self.returned,
+                rehandled: self.rehandled,
+                followed_up: self.followed_up,
+                handling_minutes: self.handling_minutes,
+                unrated: self.unrated,
+                repeats: self.repeats,
+                valid_follow_ups: self.valid_follow_ups,
+                contacted: self.contacted,
+                solved: self.solved,
+                very_satisfied: self.very_satisfied,
+                satisfied: self.satisfied,
+                basically_satisfied: self.basically_satisfied,
+            },
+        }
+    }
+}
+
 /// One group: its keys (one per dimension asked for) and its counts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupCounts {
@@ -155,7 +217,7 @@ pub struct GroupCounts {
 /// The counts of the appeals received in `[from, to)` (merged ones counted through their
 /// primary, i.e. not at all), grouped by one or two dimensions. Repeats are counted where the
 /// repeat was received, grouped by the doubted closure's department when grouping by department.
-pub fn summary(
+pub fn summary_naive(
     conn: &mut PgConnection,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -239,34 +301,203 @@ pub fn summary(
         .bind::<Timestamptz, _>(to)
         .bind::<Text, _>(tz)
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| GroupCounts {
-            keys: [r.k1, r.k2].into_iter().take(dims.len()).collect(),
-            counts: Counts {
-                received: r.received,
-                dispatched: r.dispatched,
-                resolved: r.resolved,
-                signed: r.signed,
-                signed_on_time: r.signed_on_time,
-                replied: r.replied,
-                replied_on_time: r.replied_on_time,
-                overdue_open: r.overdue_open,
-                returned: r.returned,
-                rehandled: r.rehandled,
-                followed_up: r.followed_up,
-                handling_minutes: r.handling_minutes,
-                unrated: r.unrated,
-                repeats: r.repeats,
-                valid_follow_ups: r.valid_follow_ups,
-                contacted: r.contacted,
-                solved: r.solved,
-                very_satisfied: r.very_satisfied,
-                satisfied: r.satisfied,
-                basically_satisfied: r.basically_satisfied,
-            },
+    Ok(rows.into_iter().map(|r| r.group(dims.len())).collect())
+}
+
+/// The count columns of the cube and of a log row, in `Row`'s order; `{r}` is the prefix of a
+/// log row's fields (`(r).`), `{s}` the sign factor, `{round}` the counted round's suffix.
+const COUNTS: &str = "received, dispatched, resolved, signed, signed_on_time, replied, replied_on_time, \
+    overdue_open, returned, rehandled, followed_up, handling_minutes, unrated, repeats, \
+    followed_up AS valid_follow_ups, contacted_{round} AS contacted, solved_{round} AS solved, \
+    very_satisfied_{round} AS very_satisfied, satisfied_{round} AS satisfied, \
+    basically_{round} AS basically_satisfied";
+
+const KEYS: &str =
+    "day, department_code, district_code, street_code, category_code, channel, appellant_kind";
+
+/// The rows of cuboid `$1` for the days `$2..=$3` and the log's rows of those days, as one
+/// relation `src` with the cube's column names (the log's counts signed).
+fn cube_source(round: Round) -> String {
+    let suffix = match round {
+        Round::Latest => "latest",
+        Round::First => "first",
+    };
+    let counts = COUNTS.replace("{round}", suffix);
+    let log_counts = counts
+        .split(", ")
+        .map(|c| {
+            let (col, alias) = c.split_once(" AS ").unwrap_or((c, c));
+            format!("sign * (r).{col} AS {alias}")
         })
-        .collect())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let log_keys = KEYS
+        .split(", ")
+        .map(|k| format!("(r).{k} AS {k}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "src AS (
+            SELECT {KEYS}, {counts} FROM report_cube
+            WHERE cuboid = $1 AND day BETWEEN $2 AND $3
+            UNION ALL
+            SELECT {log_keys}, {log_counts} FROM report_delta
+            WHERE (r).day BETWEEN $2 AND $3
+        )"
+    )
+}
+
+/// The cuboid that answers a grouping: the one keeping exactly its keys where there is one,
+/// else the one keeping all keys.
+fn cuboid_for(dims: &[Dimension]) -> i16 {
+    let mask = dims.iter().fold(0, |m, d| m | d.bit());
+    let keys = dims.iter().filter(|d| d.bit() != 0).count();
+    match (keys, mask) {
+        (0 | 1, m) | (2, m @ (10 | 12)) => m,
+        _ => 63,
+    }
+}
+
+/// Whether the cube's days are those of the time zone `tz` (else it needs `minxin reports
+/// rebuild`, and reports are computed naively meanwhile).
+pub fn cube_matches(conn: &mut PgConnection, tz: &str) -> QueryResult<bool> {
+    use super::schema::report_meta;
+    let zone: Option<String> = report_meta::table
+        .select(report_meta::time_zone)
+        .first(conn)
+        .optional()?;
+    Ok(zone.as_deref() == Some(tz))
+}
+
+/// `summary_naive` from the cube: the same groups and counts for the appeals received on the
+/// local days `first..=last`.
+pub fn summary_cube(
+    conn: &mut PgConnection,
+    first: NaiveDate,
+    last: NaiveDate,
+    dims: &[Dimension],
+    round: Round,
+) -> QueryResult<Vec<GroupCounts>> {
+    let k1 = dims.first().map_or("NULL::text", |d| d.cube_sql());
+    let k2 = dims.get(1).map_or("NULL::text", |d| d.cube_sql());
+    let sums = [
+        "received",
+        "dispatched",
+        "resolved",
+        "signed",
+        "signed_on_time",
+        "replied",
+        "replied_on_time",
+        "overdue_open",
+        "returned",
+        "rehandled",
+        "followed_up",
+        "handling_minutes",
+        "unrated",
+        "repeats",
+        "valid_follow_ups",
+        "contacted",
+        "solved",
+        "very_satisfied",
+        "satisfied",
+        "basically_satisfied",
+    ]
+    .map(|c| format!("coalesce(sum({c}), 0)::bigint AS {c}"))
+    .join(", ");
+    let sql = format!(
+        "WITH {src}
+         SELECT ({k1})::text AS k1, ({k2})::text AS k2, {sums}
+         FROM src
+         GROUP BY 1, 2
+         HAVING sum(received) <> 0 OR sum(repeats) <> 0
+         ORDER BY 1 NULLS LAST, 2 NULLS LAST",
+        src = cube_source(round)
+    );
+    let rows: Vec<Row> = diesel::sql_query(sql)
+        .bind::<SmallInt, _>(cuboid_for(dims))
+        .bind::<Date, _>(first)
+        .bind::<Date, _>(last)
+        .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.group(dims.len())).collect())
+}
+
+/// `hotspots_naive` from the cube: categories × districts (`division_digits` 6) or streets (9)
+/// with their counts on the days `first..=last` and on the days `previous..first`.
+pub fn hotspots_cube(
+    conn: &mut PgConnection,
+    previous: NaiveDate,
+    first: NaiveDate,
+    last: NaiveDate,
+    division_digits: i32,
+) -> QueryResult<Vec<Hotspot>> {
+    let (cuboid, division) = if division_digits >= 9 {
+        (12, "street_code")
+    } else {
+        (10, "district_code")
+    };
+    let sql = format!(
+        "WITH {src}
+         SELECT category_code, {division} AS division_code,
+             coalesce(sum(received) FILTER (WHERE day >= $4), 0)::bigint AS count,
+             coalesce(sum(received) FILTER (WHERE day < $4), 0)::bigint AS previous
+         FROM src
+         WHERE category_code <> '' AND {division} <> ''
+         GROUP BY 1, 2
+         HAVING sum(received) <> 0",
+        src = cube_source(Round::Latest)
+    );
+    diesel::sql_query(sql)
+        .bind::<SmallInt, _>(cuboid)
+        .bind::<Date, _>(previous)
+        .bind::<Date, _>(last)
+        .bind::<Date, _>(first)
+        .load(conn)
+}
+
+/// Folds the log of changes into the cube; the number of log rows folded (0 when another
+/// folder is at it).
+pub fn fold(conn: &mut PgConnection) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Folded {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    Ok(diesel::sql_query("SELECT report_fold() AS n")
+        .get_result::<Folded>(conn)?
+        .n)
+}
+
+/// Rebuilds the cube from the appeals in the working calendar's time zone; the number of
+/// appeals' contributions summed. Appeal writes wait until it commits.
+pub fn rebuild(conn: &mut PgConnection) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Built {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    conn.build_transaction().repeatable_read().run(|conn| {
+        diesel::sql_query("LOCK TABLE report_meta IN ACCESS EXCLUSIVE MODE").execute(conn)?;
+        Ok(diesel::sql_query("SELECT report_rebuild() AS n")
+            .get_result::<Built>(conn)?
+            .n)
+    })
+}
+
+/// Recomputes the cube's days `first..=last` from the appeals (after a bulk load that wrote no
+/// log); the number of appeals' contributions summed.
+pub fn refresh(conn: &mut PgConnection, first: NaiveDate, last: NaiveDate) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Built {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    conn.build_transaction().repeatable_read().run(|conn| {
+        Ok(diesel::sql_query("SELECT report_refresh($1, $2) AS n")
+            .bind::<Date, _>(first)
+            .bind::<Date, _>(last)
+            .get_result::<Built>(conn)?
+            .n)
+    })
 }
 
 /// One hotspot: a category in a division, with its count in the period and in the one before.
@@ -283,15 +514,15 @@ pub struct Hotspot {
 }
 
 /// Categories × divisions (cut to `division_digits`: 6 district, 9 street) by the number of
-/// appeals received in `[from, to)`, with the count of the period of the same length before;
-/// merged appeals excluded. The caller ranks them.
-pub fn hotspots(
+/// appeals received in `[from, to)`, beside the number received in `[previous, from)`; merged
+/// appeals excluded. The caller ranks them.
+pub fn hotspots_naive(
     conn: &mut PgConnection,
+    previous: DateTime<Utc>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     division_digits: i32,
 ) -> QueryResult<Vec<Hotspot>> {
-    let before = from - (to - from);
     diesel::sql_query(
         "SELECT a.category_code, left(a.division_code, $4) AS division_code,
              count(*) FILTER (WHERE a.created_at >= $2) AS count,
@@ -301,9 +532,94 @@ pub fn hotspots(
            AND a.category_code IS NOT NULL AND length(a.division_code) >= $4
          GROUP BY 1, 2",
     )
-    .bind::<Timestamptz, _>(before)
+    .bind::<Timestamptz, _>(previous)
     .bind::<Timestamptz, _>(from)
     .bind::<Timestamptz, _>(to)
-    .bind::<diesel::sql_types::Integer, _>(division_digits)
+    .bind::<Integer, _>(division_digits)
     .load(conn)
+}
+
+/// Compares every cuboid of the cube with `summary_naive` over every appeal — each single key by
+/// day, the pairs over the whole span; the first difference found, or `None` when they agree.
+pub fn verify(conn: &mut PgConnection, round: Round) -> QueryResult<Option<String>> {
+    #[derive(QueryableByName)]
+    struct Span {
+        #[diesel(sql_type = Text)]
+        tz: String,
+        #[diesel(sql_type = Nullable<Date>)]
+        first: Option<NaiveDate>,
+        #[diesel(sql_type = Nullable<Date>)]
+        last: Option<NaiveDate>,
+        #[diesel(sql_type = Timestamptz)]
+        from: DateTime<Utc>,
+        #[diesel(sql_type = Timestamptz)]
+        to: DateTime<Utc>,
+    }
+    // one snapshot for both ways of counting
+    conn.build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run(|conn| {
+            let span: Span = diesel::sql_query(
+                "SELECT m.time_zone AS tz, s.first, s.last,
+                 coalesce(s.first::timestamp AT TIME ZONE m.time_zone, now()) AS from,
+                 coalesce((s.last + 1)::timestamp AT TIME ZONE m.time_zone, now()) AS to
+             FROM report_meta m,
+                 LATERAL (SELECT (min(created_at) AT TIME ZONE m.time_zone)::date AS first,
+                                 (max(created_at) AT TIME ZONE m.time_zone)::date AS last
+                          FROM appeals) s",
+            )
+            .get_result(conn)?;
+            let (Some(first), Some(last)) = (span.first, span.last) else {
+                return Ok(None);
+            };
+            use Dimension::*;
+            let mut groupings: Vec<Vec<Dimension>> = [
+                Department,
+                District,
+                Street,
+                Category,
+                Channel,
+                AppellantKind,
+            ]
+            .into_iter()
+            .map(|d| vec![d, Day])
+            .collect();
+            groupings.extend([
+                vec![Day],
+                vec![Category, District],
+                vec![Category, Street],
+                vec![Department, Channel],
+            ]);
+            for dims in groupings {
+                let cube = summary_cube(conn, first, last, &dims, round)?;
+                let naive = summary_naive(conn, span.from, span.to, &dims, round, &span.tz)?;
+                if let Some(difference) = first_difference(&cube, &naive) {
+                    let by = dims
+                        .iter()
+                        .map(|d| d.name())
+                        .collect::<Vec<_>>()
+                        .join(" × ");
+                    return Ok(Some(format!("by {by}: {difference}")));
+                }
+            }
+            Ok(None)
+        })
+}
+
+/// The first group whose counts differ between two reports (by keys), described.
+pub fn first_difference(cube: &[GroupCounts], naive: &[GroupCounts]) -> Option<String> {
+    use std::collections::BTreeMap;
+    let index = |groups: &[GroupCounts]| {
+        groups
+            .iter()
+            .map(|g| (g.keys.clone(), g.counts))
+            .collect::<BTreeMap<_, _>>()
+    };
+    let (cube, naive) = (index(cube), index(naive));
+    let keys: std::collections::BTreeSet<_> = cube.keys().chain(naive.keys()).collect();
+    keys.into_iter().find_map(|k| {
+        let (c, n) = (cube.get(k), naive.get(k));
+        (c != n).then(|| format!("group {k:?}: rollups {c:?}, appeal tables {n:?}"))
+    })
 }

@@ -225,6 +225,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         db_name,
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
+            // below the server's keep-alive (5 s), so that a test that paused (e.g. in a long
+            // synchronous check) never sends on a connection the server has just closed
+            .pool_idle_timeout(Duration::from_secs(2))
             .build()
             .expect("client"),
         settings,

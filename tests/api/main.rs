@@ -17,5 +17,6 @@ mod intake;
 mod lifecycle;
 mod lists;
 mod privacy;
+mod report_rollups;
 mod reports;
 mod routing;
