@@ -7,7 +7,7 @@
 //! MINXIN_BENCH_NAIVE=0 cargo bench --bench reports   # the rollups only (naive is slow at 10M)
 
 use std::hint::black_box;
-use std::time::Duration as StdDuration;
+use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{Datelike, Days, Months, NaiveDate, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -19,6 +19,35 @@ fn midnight(d: NaiveDate) -> chrono::DateTime<Utc> {
         .earliest()
         .expect("midnight")
         .with_timezone(&Utc)
+}
+
+/// Every iteration's time, for the p50 and p95 that criterion does not print.
+#[derive(Default)]
+struct Samples(Vec<StdDuration>);
+
+impl Samples {
+    fn time(&mut self, iters: u64, mut f: impl FnMut()) -> StdDuration {
+        let mut total = StdDuration::ZERO;
+        for _ in 0..iters {
+            let started = Instant::now();
+            f();
+            let took = started.elapsed();
+            self.0.push(took);
+            total += took;
+        }
+        total
+    }
+
+    fn report(mut self, name: &str) {
+        self.0.sort();
+        let at = |q: f64| self.0[((self.0.len() - 1) as f64 * q).round() as usize];
+        println!(
+            "{name}: n = {}, p50 = {:.2} ms, p95 = {:.2} ms",
+            self.0.len(),
+            at(0.5).as_secs_f64() * 1e3,
+            at(0.95).as_secs_f64() * 1e3
+        );
+    }
 }
 
 fn bench(c: &mut Criterion) {
@@ -41,34 +70,42 @@ fn bench(c: &mut Criterion) {
     group.measurement_time(StdDuration::from_secs(10));
     for (name, first, last) in cases {
         let dims = [reports::Dimension::Department];
+        let mut samples = Samples::default();
         group.bench_function(format!("{name} (rollups)"), |b| {
-            b.iter(|| {
-                let rows = reports::summary_cube(
-                    &mut conn,
-                    black_box(first),
-                    black_box(last),
-                    &dims,
-                    reports::Round::Latest,
-                )
-                .expect("summary");
-                assert!(!rows.is_empty());
-            })
-        });
-        if naive {
-            group.bench_function(format!("{name} (naive)"), |b| {
-                b.iter(|| {
-                    let rows = reports::summary_naive(
+            b.iter_custom(|iters| {
+                samples.time(iters, || {
+                    let rows = reports::summary_cube(
                         &mut conn,
-                        midnight(black_box(first)),
-                        midnight(last + Days::new(1)),
+                        black_box(first),
+                        black_box(last),
                         &dims,
                         reports::Round::Latest,
-                        "Asia/Shanghai",
                     )
                     .expect("summary");
                     assert!(!rows.is_empty());
                 })
+            })
+        });
+        samples.report(&format!("{name} (rollups)"));
+        if naive {
+            let mut samples = Samples::default();
+            group.bench_function(format!("{name} (naive)"), |b| {
+                b.iter_custom(|iters| {
+                    samples.time(iters, || {
+                        let rows = reports::summary_naive(
+                            &mut conn,
+                            midnight(black_box(first)),
+                            midnight(last + Days::new(1)),
+                            &dims,
+                            reports::Round::Latest,
+                            "Asia/Shanghai",
+                        )
+                        .expect("summary");
+                        assert!(!rows.is_empty());
+                    })
+                })
             });
+            samples.report(&format!("{name} (naive)"));
         }
     }
     group.finish();
