@@ -210,7 +210,8 @@ CREATE TABLE report_delta (
 -- Sums per local day and group. `cuboid` says which keys a row keeps (a bit per key:
 -- 1 department, 2 district, 4 street, 8 category, 16 channel, 32 appellant kind); the keys it
 -- drops are ''. Kept: every single key, none (0), category x district (10), category x street
--- (12), and all keys (63), from which any other pair is summed.
+-- (12), and all keys (63), from which any other pair is summed. Each also per month, as cuboid
+-- + 64 under the month's first day, for the whole months of a long period.
 CREATE TABLE report_cube (
     cuboid                SMALLINT NOT NULL,
     day                   DATE NOT NULL,
@@ -313,13 +314,18 @@ CREATE FUNCTION report_cube_add(upsert BOOLEAN) RETURNS void LANGUAGE plpgsql
 SET work_mem = '256MB' SET jit = off AS $$
 DECLARE
     mask SMALLINT;
+    grain INTEGER;
+    dayx TEXT;
     keys TEXT[] := ARRAY['department_code', 'district_code', 'street_code', 'category_code', 'channel', 'appellant_kind'];
     sel TEXT;
     grp TEXT;
 BEGIN
+    FOR grain IN 0 .. 1 LOOP
+    -- grain 0: per day; grain 1 (cuboid + 64): per month, under the month's first day
+    dayx := CASE WHEN grain = 0 THEN 'day' ELSE 'date_trunc(''month'', day)::date' END;
     FOR mask IN SELECT c.mask FROM report_cuboids c LOOP
         sel := '';
-        grp := 'day';
+        grp := dayx;
         FOR i IN 1 .. 6 LOOP
             IF mask & (1 << (i - 1)) <> 0 THEN
                 sel := sel || ', ' || keys[i];
@@ -328,12 +334,13 @@ BEGIN
                 sel := sel || ', ''''';
             END IF;
         END LOOP;
-        EXECUTE 'INSERT INTO report_cube SELECT ' || mask || ', day' || sel || ', ' || 'sum(received), sum(dispatched), sum(resolved), sum(signed), sum(signed_on_time), sum(replied), sum(replied_on_time), sum(overdue_open), sum(returned), sum(rehandled), sum(followed_up), sum(handling_minutes), sum(unrated), sum(repeats), sum(contacted_latest), sum(solved_latest), sum(very_satisfied_latest), sum(satisfied_latest), sum(basically_latest), sum(contacted_first), sum(solved_first), sum(very_satisfied_first), sum(satisfied_first), sum(basically_first)'
+        EXECUTE 'INSERT INTO report_cube SELECT ' || (mask + 64 * grain) || ', ' || dayx || sel || ', ' || 'sum(received), sum(dispatched), sum(resolved), sum(signed), sum(signed_on_time), sum(replied), sum(replied_on_time), sum(overdue_open), sum(returned), sum(rehandled), sum(followed_up), sum(handling_minutes), sum(unrated), sum(repeats), sum(contacted_latest), sum(solved_latest), sum(very_satisfied_latest), sum(satisfied_latest), sum(basically_latest), sum(contacted_first), sum(solved_first), sum(very_satisfied_first), sum(satisfied_first), sum(basically_first)'
             || ' FROM report_base GROUP BY ' || grp
             || CASE WHEN upsert THEN ' ON CONFLICT (cuboid, day, department_code, district_code,'
                    || ' street_code, category_code, channel, appellant_kind) DO UPDATE SET '
                    || 'received = report_cube.received + EXCLUDED.received, dispatched = report_cube.dispatched + EXCLUDED.dispatched, resolved = report_cube.resolved + EXCLUDED.resolved, signed = report_cube.signed + EXCLUDED.signed, signed_on_time = report_cube.signed_on_time + EXCLUDED.signed_on_time, replied = report_cube.replied + EXCLUDED.replied, replied_on_time = report_cube.replied_on_time + EXCLUDED.replied_on_time, overdue_open = report_cube.overdue_open + EXCLUDED.overdue_open, returned = report_cube.returned + EXCLUDED.returned, rehandled = report_cube.rehandled + EXCLUDED.rehandled, followed_up = report_cube.followed_up + EXCLUDED.followed_up, handling_minutes = report_cube.handling_minutes + EXCLUDED.handling_minutes, unrated = report_cube.unrated + EXCLUDED.unrated, repeats = report_cube.repeats + EXCLUDED.repeats, contacted_latest = report_cube.contacted_latest + EXCLUDED.contacted_latest, solved_latest = report_cube.solved_latest + EXCLUDED.solved_latest, very_satisfied_latest = report_cube.very_satisfied_latest + EXCLUDED.very_satisfied_latest, satisfied_latest = report_cube.satisfied_latest + EXCLUDED.satisfied_latest, basically_latest = report_cube.basically_latest + EXCLUDED.basically_latest, contacted_first = report_cube.contacted_first + EXCLUDED.contacted_first, solved_first = report_cube.solved_first + EXCLUDED.solved_first, very_satisfied_first = report_cube.very_satisfied_first + EXCLUDED.very_satisfied_first, satisfied_first = report_cube.satisfied_first + EXCLUDED.satisfied_first, basically_first = report_cube.basically_first + EXCLUDED.basically_first'
                ELSE '' END;
+    END LOOP;
     END LOOP;
 END $$;
 
@@ -392,7 +399,8 @@ BEGIN
     RETURN folded;
 END $$;
 
--- Recomputes the cube's days `first`..`last` (all days when both are NULL) from the appeals.
+-- Recomputes the cube's days `first`..`last`, widened to whole months (all days when both are
+-- NULL), from the appeals.
 -- Runs in a REPEATABLE READ transaction, so that the appeals it reads and the log rows it drops
 -- are of one snapshot: a change committed later stays in the log and is folded as usual.
 CREATE FUNCTION report_refresh(first DATE, last DATE) RETURNS BIGINT LANGUAGE plpgsql AS $$
@@ -418,6 +426,9 @@ BEGIN
         TRUNCATE report_cube;
         DELETE FROM report_delta;
     ELSE
+        -- whole months, for the monthly cells
+        first := date_trunc('month', first)::date;
+        last := (date_trunc('month', last) + interval '1 month - 1 day')::date;
         DELETE FROM report_cube WHERE day BETWEEN first AND last;
         DELETE FROM report_delta WHERE (r).day BETWEEN first AND last;
         lo := first::timestamp AT TIME ZONE tz;

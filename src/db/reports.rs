@@ -315,8 +315,9 @@ const COUNTS: &str = "received, dispatched, resolved, signed, signed_on_time, re
 const KEYS: &str =
     "day, department_code, district_code, street_code, category_code, channel, appellant_kind";
 
-/// The rows of cuboid `$1` for the days `$2..=$3` and the log's rows of those days, as one
-/// relation `src` with the cube's column names (the log's counts signed).
+/// The rows of cuboid `$1` for the days `$2..=$3` — the whole months `$4..=$5` from its monthly
+/// cells (cuboid + 64), the other days from its daily ones — and the log's rows of those days,
+/// as one relation `src` with the cube's column names (the log's counts signed).
 fn cube_source(round: Round) -> String {
     let suffix = match round {
         Round::Latest => "latest",
@@ -339,12 +340,43 @@ fn cube_source(round: Round) -> String {
     format!(
         "src AS (
             SELECT {KEYS}, {counts} FROM report_cube
-            WHERE cuboid = $1 AND day BETWEEN $2 AND $3
+            WHERE (cuboid = $1 AND day BETWEEN $2 AND $3 AND NOT day BETWEEN $4 AND $5)
+               OR (cuboid = $1 + 64 AND day BETWEEN $4 AND $5)
             UNION ALL
             SELECT {log_keys}, {log_counts} FROM report_delta
             WHERE (r).day BETWEEN $2 AND $3
         )"
     )
+}
+
+/// An empty range of months (dates PostgreSQL takes).
+const NO_MONTHS: (NaiveDate, NaiveDate) = (
+    NaiveDate::from_ymd_opt(9999, 12, 31).expect("a date"),
+    NaiveDate::from_ymd_opt(1, 1, 1).expect("a date"),
+);
+
+/// The whole months within `first..=last` (their first and last day), when the grouping may use
+/// monthly cells (no day or week key); else an empty range.
+fn whole_months(first: NaiveDate, last: NaiveDate, dims: &[Dimension]) -> (NaiveDate, NaiveDate) {
+    use chrono::{Datelike, Months};
+    let none = NO_MONTHS;
+    if dims
+        .iter()
+        .any(|d| matches!(d, Dimension::Day | Dimension::Week))
+    {
+        return none;
+    }
+    let month_of = |d: NaiveDate| d.with_day(1).unwrap_or(d);
+    let start = if first.day() == 1 {
+        Some(first)
+    } else {
+        month_of(first).checked_add_months(Months::new(1))
+    };
+    let after = last.succ_opt().map(month_of);
+    match (start, after.and_then(|a| a.pred_opt())) {
+        (Some(s), Some(e)) if s <= e => (s, e),
+        _ => none,
+    }
 }
 
 /// The cuboid that answers a grouping: the one keeping exactly its keys where there is one,
@@ -413,10 +445,13 @@ pub fn summary_cube(
          ORDER BY 1 NULLS LAST, 2 NULLS LAST",
         src = cube_source(round)
     );
+    let (months_from, months_to) = whole_months(first, last, dims);
     let rows: Vec<Row> = diesel::sql_query(sql)
         .bind::<SmallInt, _>(cuboid_for(dims))
         .bind::<Date, _>(first)
         .bind::<Date, _>(last)
+        .bind::<Date, _>(months_from)
+        .bind::<Date, _>(months_to)
         .load(conn)?;
     Ok(rows.into_iter().map(|r| r.group(dims.len())).collect())
 }
@@ -438,18 +473,21 @@ pub fn hotspots_cube(
     let sql = format!(
         "WITH {src}
          SELECT category_code, {division} AS division_code,
-             coalesce(sum(received) FILTER (WHERE day >= $4), 0)::bigint AS count,
-             coalesce(sum(received) FILTER (WHERE day < $4), 0)::bigint AS previous
+             coalesce(sum(received) FILTER (WHERE day >= $6), 0)::bigint AS count,
+             coalesce(sum(received) FILTER (WHERE day < $6), 0)::bigint AS previous
          FROM src
          WHERE category_code <> '' AND {division} <> ''
          GROUP BY 1, 2
          HAVING sum(received) <> 0",
         src = cube_source(Round::Latest)
     );
+    let (months_from, months_to) = whole_months(previous, last, &[]);
     diesel::sql_query(sql)
         .bind::<SmallInt, _>(cuboid)
         .bind::<Date, _>(previous)
         .bind::<Date, _>(last)
+        .bind::<Date, _>(months_from)
+        .bind::<Date, _>(months_to)
         .bind::<Date, _>(first)
         .load(conn)
 }
@@ -622,4 +660,48 @@ pub fn first_difference(cube: &[GroupCounts], naive: &[GroupCounts]) -> Option<S
         let (c, n) = (cube.get(k), naive.get(k));
         (c != n).then(|| format!("group {k:?}: rollups {c:?}, appeal tables {n:?}"))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("date")
+    }
+
+    #[test]
+    fn whole_months_are_the_months_a_period_covers_entirely() {
+        let by = [Dimension::Department];
+        assert_eq!(
+            whole_months(d(2026, 1, 1), d(2026, 3, 31), &by),
+            (d(2026, 1, 1), d(2026, 3, 31))
+        );
+        assert_eq!(
+            whole_months(d(2025, 11, 24), d(2026, 11, 23), &by),
+            (d(2025, 12, 1), d(2026, 10, 31))
+        );
+        assert_eq!(
+            whole_months(d(2026, 2, 1), d(2026, 2, 28), &[Dimension::Month]),
+            (d(2026, 2, 1), d(2026, 2, 28))
+        );
+        // no whole month; or a grouping by day or week, which needs the days
+        let none = NO_MONTHS;
+        assert_eq!(whole_months(d(2026, 2, 2), d(2026, 3, 30), &by), none);
+        assert_eq!(whole_months(d(2026, 3, 5), d(2026, 3, 6), &by), none);
+        assert_eq!(
+            whole_months(d(2026, 1, 1), d(2026, 3, 31), &[Dimension::Week]),
+            none
+        );
+    }
+
+    #[test]
+    fn a_grouping_reads_the_smallest_cuboid_that_has_its_keys() {
+        use Dimension::*;
+        assert_eq!(cuboid_for(&[Month]), 0);
+        assert_eq!(cuboid_for(&[Department, Month]), 1);
+        assert_eq!(cuboid_for(&[Category, District]), 10);
+        assert_eq!(cuboid_for(&[Street, Category]), 12);
+        assert_eq!(cuboid_for(&[Department, Category]), 63);
+    }
 }

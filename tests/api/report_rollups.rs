@@ -224,6 +224,7 @@ fn assert_cube_matches_naive(app: &TestApp, when: &str) {
     let periods = [
         (day(2025, 1, 1), today + Duration::days(1)),
         (day(2026, 10, 1), day(2026, 10, 31)),
+        (day(2026, 9, 15), day(2026, 11, 15)),
         (day(2026, 10, 31), day(2026, 10, 31)),
         (day(2026, 11, 1), day(2026, 11, 30)),
         (today - Duration::days(1), today),
