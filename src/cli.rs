@@ -1,5 +1,5 @@
-//! The command line: `serve`, `migrate`, `demo`, `seed`, `user add`, `deadlines tick`,
-//! `audit verify`.
+//! The command line: `serve`, `migrate`, `demo`, `seed`, `import`, `user add`,
+//! `deadlines tick`, `audit verify`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,6 +54,15 @@ pub enum Command {
         /// also generate this many synthetic appeals over the past year (demos, benchmarks)
         #[arg(long, value_parser = clap::value_parser!(i64).range(1..=100_000_000))]
         appeals: Option<i64>,
+    },
+    /// Import historical appeals from a hotline export (CSV, Chinese or English headers);
+    /// importing the same rows again adds nothing (docs/IMPORT.md)
+    Import {
+        /// the CSV file (UTF-8)
+        file: PathBuf,
+        /// also write the refused rows, with their line number and reason, to this CSV file
+        #[arg(long)]
+        errors: Option<PathBuf>,
     },
     /// Staff accounts
     User {
@@ -192,20 +201,65 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "demo routing rules: {rules} added (none are added when the table already has rules)"
             );
             if let Some(n) = appeals {
+                drop(conn);
                 let started = std::time::Instant::now();
-                let made = crate::synthetic::generate(&mut conn, n, |done, total| {
-                    let secs = started.elapsed().as_secs_f64().max(0.001);
-                    eprint!(
-                        "\r… {done} / {total} synthetic appeals ({:.0}%), {:.0} per second   ",
-                        done as f64 * 100.0 / total as f64,
-                        done as f64 / secs
-                    );
-                })?;
-                eprintln!();
+                let bar = progress_bar(n as u64, "synthetic appeals");
+                let made =
+                    crate::synthetic::generate(settings.database_url()?, n as usize, |done, _| {
+                        bar.set_position(done as u64)
+                    });
+                bar.finish_and_clear();
+                let made = made?;
+                let secs = started.elapsed().as_secs_f64();
                 println!(
-                    "{made} synthetic appeals generated in {:.1} s",
-                    started.elapsed().as_secs_f64()
+                    "{} synthetic appeals generated in {secs:.1} s ({:.0} a second; {} follow-up \
+                     answers; report figures refreshed for {} days)",
+                    made.appeals,
+                    made.appeals as f64 / secs.max(0.001),
+                    made.follow_ups,
+                    made.days_refreshed
                 );
+            }
+        }
+        Command::Import { file, errors } => {
+            let started = std::time::Instant::now();
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{elapsed_precise} [{bar:40}] {binary_bytes}/{binary_total_bytes} read ({eta} left)",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            let outcome = crate::import::import_file(
+                settings.database_url()?,
+                &file,
+                errors.as_deref(),
+                &mut |done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                },
+                &|line| bar.suspend(|| eprintln!("{line}")),
+            );
+            bar.finish_and_clear();
+            let outcome = outcome?;
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "{}: {} rows read, {} imported, {} already imported before, {} refused \
+                 ({secs:.1} s, {:.0} rows a second; report figures refreshed for {} days)",
+                file.display(),
+                outcome.rows,
+                outcome.imported,
+                outcome.already_there,
+                outcome.refused,
+                outcome.rows as f64 / secs.max(0.001),
+                outcome.days_refreshed
+            );
+            if let Some(path) = errors.filter(|_| outcome.refused > 0) {
+                println!("refused rows written to {}", path.display());
+            }
+            if outcome.refused > 0 {
+                return Ok(ExitCode::from(1));
             }
         }
         Command::User {
@@ -341,6 +395,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A progress bar on stderr (drawn only on a terminal).
+fn progress_bar(total: u64, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    let style = indicatif::ProgressStyle::with_template(&format!(
+        "{{elapsed_precise}} [{{bar:40}}] {{human_pos}}/{{human_len}} {what} ({{per_sec}}, {{eta}} left)"
+    ))
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+    .progress_chars("=> ");
+    bar.set_style(style);
+    bar
 }
 
 fn migrate(url: &str) -> anyhow::Result<()> {

@@ -4,12 +4,14 @@
 pub mod api;
 pub mod assign;
 pub mod auth;
+pub mod bulk;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod deadlines;
 pub mod domain;
 pub mod error;
+pub mod import;
 pub mod mail;
 pub mod notify;
 pub mod pgcluster;

@@ -6,6 +6,7 @@ pub mod credit_code;
 pub mod deadline;
 pub mod duplicates;
 pub mod enums;
+pub mod export;
 pub mod ids;
 pub mod intake;
 pub mod lifecycle;

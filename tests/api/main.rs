@@ -13,6 +13,7 @@ mod deadlines;
 mod email;
 mod follow_up;
 mod health;
+mod import;
 mod intake;
 mod lifecycle;
 mod lists;

@@ -430,7 +430,7 @@ async fn synthetic_appeals_are_consistent_and_reportable() {
     assert!(ok, "{out}");
     assert!(out.contains("3000 synthetic appeals generated"), "{out}");
     assert_eq!(
-        app.count("SELECT count(*) FROM appeals WHERE title LIKE '合成诉求%'"),
+        app.count("SELECT count(*) FROM appeals WHERE content LIKE '%（合成诉求）'"),
         3000
     );
     // every appeal has its hashed audit event: the chain verifies
