@@ -9,7 +9,7 @@ Most rows are closed with a reply and a follow-up answer; some are closed unrate
 with the department, some replied and awaiting the follow-up, some not yet dispatched.
 With --bad, that fraction of rows carries one mistake each (an unknown category, a satisfaction
 outside the scale, a time that is not one, a closure before the call, ...), so the import's
-error report can be exercised. Deterministic for a given --seed.
+error report can be exercised. The same rows for a given --seed, dated back from now.
 """
 
 import argparse

@@ -3,18 +3,18 @@
 //!
 //! A caller hands over batches of fully formed appeals — the appeal row, its single audit event
 //! (hashed here with [`crate::domain::audit::event_hash`]), an optional reply and the answers of
-//! up to two follow-up rounds. [`encode`] turns a batch into `COPY` text (pure, so a producer
-//! thread can do it while the previous batch is being written; binary format, so the server
-//! parses no timestamps); [`Loader::write`] sends it in one
-//! transaction per batch, `appeals`, `audit_events`, `replies`, `follow_ups`, with the report
-//! triggers switched off (`SET LOCAL minxin.report_deltas = 'off'`); [`Loader::finish`] then
-//! recomputes the report cube for the local days the load touched (`report_refresh`, in a
-//! REPEATABLE READ transaction), so the cube is exact when the command returns. A load that dies
-//! midway leaves the rows of its committed batches without their report figures: the operator
-//! runs `minxin reports rebuild` (docs/IMPORT.md).
+//! up to two follow-up rounds. [`encode`] turns a batch into binary `COPY` data (pure, so a
+//! producer thread can do it while the previous batch is being written); [`Loader::write`] sends
+//! it in one transaction per batch — `appeals`, `audit_events`, `replies`, `follow_ups` — with
+//! the report triggers switched off (`SET LOCAL minxin.report_deltas = 'off'`). Several loaders
+//! may write at once, each on its own connection. When they are done, [`complete`] recomputes
+//! the report cube for the whole months the load touched (`report_refresh`, in a REPEATABLE
+//! READ transaction), so the cube is exact when the command returns. A load that dies midway
+//! leaves the rows of its committed batches without their report figures: the operator runs
+//! `minxin reports rebuild` (docs/IMPORT.md).
 //!
 //! The appeal rows carry the first and latest follow-up answers themselves (the columns the
-//! `follow_ups` trigger keeps), so the trigger finds nothing to change. Batches commit with
+//! `follow_ups` trigger keeps), so that trigger has nothing to do. Batches commit with
 //! `synchronous_commit = off`; the final refresh commits synchronously, which flushes the WAL of
 //! every batch before it, so a load that reports success is durable.
 
@@ -576,11 +576,6 @@ impl<'c> Loader<'c> {
         })
     }
 
-    /// The connection, for the caller's own look-ups between batches.
-    pub fn conn(&mut self) -> &mut PgConnection {
-        self.conn
-    }
-
     /// Writes one batch in one transaction, report triggers off.
     pub fn write(&mut self, batch: &Encoded) -> QueryResult<()> {
         let spent = &mut self.spent;
@@ -610,15 +605,8 @@ impl<'c> Loader<'c> {
         Ok(())
     }
 
-    /// Recomputes the report cube for the days written, durably, and refreshes the planner's
-    /// statistics (a large load changes them; autovacuum may be off or late).
-    pub fn finish(self) -> anyhow::Result<LoadTotals> {
-        let (totals, days, conn) = self.close();
-        complete(conn, None, totals, &days)
-    }
-
-    /// Ends a loader whose days another connection refreshes ([`complete`]): one of several
-    /// loaders writing at once.
+    /// Ends the loader: what it wrote, the days it touched (for [`complete`], which may run on
+    /// another connection when several loaders wrote at once), and its connection back.
     pub fn close(self) -> (LoadTotals, BTreeSet<NaiveDate>, &'c mut PgConnection) {
         let secs = |d: std::time::Duration| (d.as_secs_f64() * 10.0).round() / 10.0;
         tracing::debug!(
@@ -759,10 +747,6 @@ pub fn refresh_reports(
             .repeatable_read()
             .run::<_, DieselError, _>(|conn| {
                 diesel::sql_query("SET LOCAL synchronous_commit = on").execute(conn)?;
-                // sorted groups: the cube's cells are then inserted in primary-key order, which
-                // appends to its index instead of touching it all over (measured: 10% faster
-                // at 1M appeals)
-                diesel::sql_query("SET LOCAL enable_hashagg = off").execute(conn)?;
                 for (first, last) in &ranges {
                     diesel::sql_query("SELECT report_refresh($1, $2) AS n")
                         .bind::<Date, _>(first)

@@ -163,7 +163,7 @@ pub fn import_file(
             }
             (read, failed.map_or(Ok((totals, days)), Err))
         });
-        let mut outcome = match (read, written) {
+        let outcome = match (read, written) {
             (Ok(outcome), Ok((totals, days))) => {
                 progress(size, size);
                 let totals = bulk::complete(&mut conn, writer_conns.first_mut(), totals, &days)?;
@@ -191,7 +191,6 @@ pub fn import_file(
                 }
             ));
         }
-        outcome.imported = outcome.imported.min(outcome.rows);
         Ok(outcome)
     })();
     let _ = diesel::sql_query("SELECT pg_advisory_unlock(hashtext('minxin.import'))")

@@ -15,7 +15,7 @@
 //! appeals carry no usable access code. Rows are generated in time order with time-ordered ids,
 //! so the indexes grow at their right edge.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::sync::mpsc::sync_channel;
 
@@ -814,21 +814,6 @@ fn time_in_day(rng: &mut SmallRng, tz: Tz, day: NaiveDate, now: DateTime<Utc>) -
     // early in today: anywhere between midnight and now
     let span = (now - start).num_microseconds().unwrap_or(1).max(1);
     micros(start + Duration::microseconds(rng.random_range(0..span)))
-}
-
-/// Counts per status of a run, for tests and the summary line.
-pub fn status_counts(conn: &mut PgConnection) -> QueryResult<HashMap<String, i64>> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = Text)]
-        status: String,
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let rows: Vec<Row> =
-        diesel::sql_query("SELECT status::text AS status, count(*) AS n FROM appeals GROUP BY 1")
-            .load(conn)?;
-    Ok(rows.into_iter().map(|r| (r.status, r.n)).collect())
 }
 
 #[cfg(test)]
