@@ -411,6 +411,24 @@ impl TestApp {
         id
     }
 
+    /// A new appeal dispatched to `department`, signed and replied to by `clerk`: waiting for
+    /// its follow-up.
+    pub async fn replied(&self, department: &str, clerk: &str) -> Uuid {
+        let id = self.file_one().await;
+        let dispatcher = self.login("dispatcher").await;
+        let clerk_token = self.login(clerk).await;
+        let lead = json!({"lead_department_code": department});
+        for (action, body, token) in [
+            ("dispatch", lead, &dispatcher),
+            ("sign", json!({}), &clerk_token),
+            ("reply", json!({"content": "已处理"}), &clerk_token),
+        ] {
+            let r = self.act(id, action, &body, token).await;
+            assert_eq!(r.status, StatusCode::OK, "{action}: {}", r.body);
+        }
+        id
+    }
+
     /// Drives an appeal to the given state with the demo staff.
     pub async fn appeal_in(&self, state: &str) -> Uuid {
         let dispatcher = self.login("dispatcher").await;

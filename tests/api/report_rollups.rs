@@ -27,15 +27,6 @@ fn answer(solved: bool, satisfaction: &str) -> Value {
     json!({"contacted": true, "solved": solved, "satisfaction": satisfaction})
 }
 
-async fn replied(app: &TestApp, department: &str, clerk: &str) -> Uuid {
-    let id = app.file_one().await;
-    let lead = json!({"lead_department_code": department});
-    ok(app, id, "dispatch", lead, "dispatcher").await;
-    ok(app, id, "sign", json!({}), clerk).await;
-    ok(app, id, "reply", json!({"content": "已处理"}), clerk).await;
-    id
-}
-
 fn set(app: &TestApp, sql: &str) {
     let mut conn = app.conn();
     diesel::sql_query(sql).execute(&mut conn).expect(sql);
@@ -54,7 +45,7 @@ fn shanghai(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> String {
 async fn edge_cases(app: &TestApp) -> Vec<Uuid> {
     let heating = "clerk.heating";
     // closed very satisfied
-    let a = replied(app, "heating", heating).await;
+    let a = app.replied("heating", heating).await;
     ok(
         app,
         a,
@@ -64,7 +55,7 @@ async fn edge_cases(app: &TestApp) -> Vec<Uuid> {
     )
     .await;
     // re-handled: round 1 dissatisfied, round 2 basically satisfied
-    let b = replied(app, "heating", heating).await;
+    let b = app.replied("heating", heating).await;
     ok(
         app,
         b,
@@ -77,7 +68,7 @@ async fn edge_cases(app: &TestApp) -> Vec<Uuid> {
     let round2 = answer(true, "basically_satisfied");
     ok(app, b, "follow-up", round2, "dispatcher").await;
     // re-handled, then closed by a supervisor
-    let c = replied(app, "heating", heating).await;
+    let c = app.replied("heating", heating).await;
     ok(
         app,
         c,
@@ -89,7 +80,7 @@ async fn edge_cases(app: &TestApp) -> Vec<Uuid> {
     let reason = json!({"reason": "诉求超出政策范围，已解释"});
     ok(app, c, "close", reason, "supervisor").await;
     // not contacted: an answer too
-    let d = replied(app, "heating", heating).await;
+    let d = app.replied("heating", heating).await;
     let silent = json!({"contacted": false, "solved": false, "satisfaction": "dissatisfied"});
     ok(app, d, "follow-up", silent, "dispatcher").await;
     // returned once, then dispatched to water, never signed
@@ -401,7 +392,7 @@ async fn a_report_moves_the_moment_a_change_commits() {
     let r = app.get(&query, Some(&supervisor)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(heating(&r.body).is_none());
-    let id = replied(&app, "heating", "clerk.heating").await;
+    let id = app.replied("heating", "clerk.heating").await;
     let r = app.get(&query, Some(&supervisor)).await;
     let row = heating(&r.body).expect("heating has a row at once");
     assert_eq!(row["received"], 1);

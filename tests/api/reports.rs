@@ -14,21 +14,6 @@ async fn act_ok(app: &TestApp, id: Uuid, action: &str, body: Value, who: &str) {
     assert_eq!(r.status, StatusCode::OK, "{action} by {who}: {}", r.body);
 }
 
-async fn replied(app: &TestApp, department: &str, clerk: &str) -> Uuid {
-    let id = app.file_one().await;
-    act_ok(
-        app,
-        id,
-        "dispatch",
-        json!({"lead_department_code": department}),
-        "dispatcher",
-    )
-    .await;
-    act_ok(app, id, "sign", json!({}), clerk).await;
-    act_ok(app, id, "reply", json!({"content": "已处理"}), clerk).await;
-    id
-}
-
 fn follow_up(solved: bool, satisfaction: &str) -> Value {
     json!({"contacted": true, "solved": solved, "satisfaction": satisfaction})
 }
@@ -37,7 +22,7 @@ fn follow_up(solved: bool, satisfaction: &str) -> Value {
 /// satisfied). water: C dispatched, never signed; E returned once, then dispatched again.
 /// Pool: D merged into A (counted through A, so not at all); F rejected.
 async fn dataset(app: &TestApp) {
-    let a = replied(app, "heating", "clerk.heating").await;
+    let a = app.replied("heating", "clerk.heating").await;
     act_ok(
         app,
         a,
@@ -46,7 +31,7 @@ async fn dataset(app: &TestApp) {
         "dispatcher",
     )
     .await;
-    let b = replied(app, "heating", "clerk.heating").await;
+    let b = app.replied("heating", "clerk.heating").await;
     act_ok(
         app,
         b,
@@ -327,7 +312,7 @@ async fn the_monthly_ranking_orders_departments_by_composite_score() {
     let app = spawn_app().await;
     dataset(&app).await;
     // water answers one appeal and its appellant is not satisfied: composite 0.1 × 1 = 0.1
-    let g = replied(&app, "water", "clerk.water").await;
+    let g = app.replied("water", "clerk.water").await;
     act_ok(
         &app,
         g,
