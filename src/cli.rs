@@ -213,11 +213,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let secs = started.elapsed().as_secs_f64();
                 println!(
                     "{} synthetic appeals generated in {secs:.1} s ({:.0} a second; {} follow-up \
-                     answers; report figures refreshed for {} days)",
+                     answers; {} report cells added to)",
                     made.appeals,
                     made.appeals as f64 / secs.max(0.001),
                     made.follow_ups,
-                    made.days_refreshed
+                    made.report_cells
                 );
             }
         }
@@ -246,14 +246,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let secs = started.elapsed().as_secs_f64();
             println!(
                 "{}: {} rows read, {} imported, {} already imported before, {} refused \
-                 ({secs:.1} s, {:.0} rows a second; report figures refreshed for {} days)",
+                 ({secs:.1} s, {:.0} rows a second; {} report cells added to)",
                 file.display(),
                 outcome.rows,
                 outcome.imported,
                 outcome.already_there,
                 outcome.refused,
                 outcome.rows as f64 / secs.max(0.001),
-                outcome.days_refreshed
+                outcome.report_cells
             );
             if let Some(path) = errors.filter(|_| outcome.refused > 0) {
                 println!("refused rows written to {}", path.display());

@@ -49,7 +49,8 @@ pub struct Outcome {
     /// rows whose 工单编号 an earlier import already brought in
     pub already_there: usize,
     pub refused: usize,
-    pub days_refreshed: usize,
+    /// report cube cells the imported appeals added to
+    pub report_cells: usize,
 }
 
 /// Writers of batches at once, each on its own connection.
@@ -96,7 +97,8 @@ pub fn import_file(
     let result = (|| {
         let catalogue = load_catalogue(&mut conn)?;
         let tz = local_time_zone(&mut conn)?;
-        let report_tz = bulk::report_time_zone(&mut conn)?;
+        // the report figures of the imported appeals are added at the end (bulk.rs)
+        bulk::pause_folding(&mut conn)?;
         let importer = ensure_import_user(&mut conn)?;
         let mut lookup_conn = crate::db::connect(url)?;
         let mut writer_conns = Vec::new();
@@ -107,7 +109,6 @@ pub fn import_file(
             columns: &columns,
             catalogue: &catalogue,
             tz,
-            report_tz,
             importer,
             now: crate::domain::audit::storage_precision(Utc::now()),
             size,
@@ -129,8 +130,8 @@ pub fn import_file(
                             .context("writing a batch of imported appeals")?;
                         let _ = progress_tx.send(position);
                     }
-                    let (totals, days, _) = loader.close();
-                    Ok((totals, days))
+                    let (totals, cells, _) = loader.close();
+                    Ok((totals, cells))
                 }));
             }
             drop(progress_tx);
@@ -147,28 +148,36 @@ pub fn import_file(
                 .join()
                 .unwrap_or_else(|_| Err(anyhow::anyhow!("the reading thread panicked")));
             let mut totals = bulk::LoadTotals::default();
-            let mut days = std::collections::BTreeSet::new();
+            let mut cells: Option<bulk::Cells> = None;
             let mut failed = None;
             for w in writers {
                 match w
                     .join()
                     .unwrap_or_else(|_| Err(anyhow::anyhow!("a writer thread panicked")))
                 {
-                    Ok((t, d)) => {
+                    Ok((t, c)) => {
                         totals += t;
-                        days.extend(d);
+                        match cells.as_mut() {
+                            Some(cells) => cells.merge(c),
+                            None => cells = Some(c),
+                        }
                     }
                     Err(e) => failed = failed.or(Some(e)),
                 }
             }
-            (read, failed.map_or(Ok((totals, days)), Err))
+            (read, failed.map_or(Ok((totals, cells)), Err))
         });
         let outcome = match (read, written) {
-            (Ok(outcome), Ok((totals, days))) => {
+            (Ok(outcome), Ok((totals, cells))) => {
                 progress(size, size);
-                let totals = bulk::complete(&mut conn, writer_conns.first_mut(), totals, &days)?;
+                let totals = match cells {
+                    Some(cells) => {
+                        bulk::complete(&mut conn, writer_conns.first_mut(), totals, &cells)?
+                    }
+                    None => totals,
+                };
                 Outcome {
-                    days_refreshed: totals.days_refreshed,
+                    report_cells: totals.report_cells,
                     imported: totals.appeals,
                     ..outcome
                 }
@@ -193,6 +202,7 @@ pub fn import_file(
         }
         Ok(outcome)
     })();
+    bulk::resume_folding(&mut conn);
     let _ = diesel::sql_query("SELECT pg_advisory_unlock(hashtext('minxin.import'))")
         .execute(&mut conn);
     result
@@ -247,7 +257,6 @@ struct Reading<'a> {
     columns: &'a Columns,
     catalogue: &'a Catalogue,
     tz: Tz,
-    report_tz: Tz,
     importer: Uuid,
     now: DateTime<Utc>,
     size: u64,
@@ -405,7 +414,7 @@ impl Reading<'_> {
         }
         // in time order, so the time-ordered ids and indexes grow at one end
         batch.sort_by_key(|b| b.appeal.created_at);
-        Ok(Some(bulk::encode(&batch, self.report_tz)))
+        Ok(Some(bulk::encode(&batch)))
     }
 }
 

@@ -647,7 +647,8 @@ pub fn generate(
 ) -> anyhow::Result<LoadTotals> {
     let mut conn = crate::db::connect(url)?;
     let reference = load_reference(&mut conn)?;
-    let tz = bulk::report_time_zone(&mut conn)?;
+    // the report figures of the new appeals are added at the end (bulk.rs)
+    bulk::pause_folding(&mut conn)?;
     let now = micros(Utc::now());
     let local_tz: Tz = chrono_tz::Asia::Shanghai;
     let today = now.with_timezone(&local_tz).date_naive();
@@ -701,14 +702,14 @@ pub fn generate(
                         let no = numbers.draw(&mut rng, local);
                         batch.push(maker.make(&mut rng, t, no));
                         if batch.len() == BATCH
-                            && !ship(check_conn, &mut rng, &mut numbers, &mut batch, tz, &tx)?
+                            && !ship(check_conn, &mut rng, &mut numbers, &mut batch, &tx)?
                         {
                             return Ok(()); // the writer stopped; it says why
                         }
                     }
                 }
                 if !batch.is_empty() {
-                    ship(check_conn, &mut rng, &mut numbers, &mut batch, tz, &tx)?;
+                    ship(check_conn, &mut rng, &mut numbers, &mut batch, &tx)?;
                 }
                 Ok(())
             });
@@ -721,8 +722,8 @@ pub fn generate(
                         .context("writing a batch of synthetic appeals")?;
                     let _ = done_tx.send(encoded.appeal_rows);
                 }
-                let (totals, days, _) = loader.close();
-                Ok((totals, days))
+                let (totals, cells, _) = loader.close();
+                Ok((totals, cells))
             });
             lanes.push((producer, writer));
         }
@@ -733,7 +734,7 @@ pub fn generate(
             progress(done, total);
         }
         let mut totals = LoadTotals::default();
-        let mut days = std::collections::BTreeSet::new();
+        let mut cells: Option<bulk::Cells> = None;
         let mut failure: Option<anyhow::Error> = None;
         for (producer, writer) in lanes {
             let written = writer
@@ -743,9 +744,12 @@ pub fn generate(
                 .join()
                 .unwrap_or_else(|_| Err(anyhow::anyhow!("a generator thread panicked")));
             match written.and_then(|w| produced.map(|()| w)) {
-                Ok((t, d)) => {
+                Ok((t, c)) => {
                     totals += t;
-                    days.extend(d);
+                    match cells.as_mut() {
+                        Some(cells) => cells.merge(c),
+                        None => cells = Some(c),
+                    }
                 }
                 Err(e) => failure = failure.or(Some(e)),
             }
@@ -755,12 +759,17 @@ pub fn generate(
                 "synthetic appeals were not all written; the batches before the failure are in: \
                  run `minxin reports rebuild` to make the reports exact",
             )),
-            None => Ok((totals, days)),
+            None => Ok((totals, cells)),
         }
     });
-    let (totals, days) = outcome?;
+    let (totals, cells) = outcome?;
     let spare = connections.first_mut().map(|(c, _)| c);
-    bulk::complete(&mut conn, spare, totals, &days)
+    let totals = match cells {
+        Some(cells) => bulk::complete(&mut conn, spare, totals, &cells)?,
+        None => totals,
+    };
+    bulk::resume_folding(&mut conn);
+    Ok(totals)
 }
 
 /// Replaces tracking numbers the database already has, encodes the batch and hands it over;
@@ -770,7 +779,6 @@ fn ship(
     rng: &mut SmallRng,
     numbers: &mut TrackingNumbers,
     batch: &mut Vec<BulkAppeal<'_>>,
-    tz: Tz,
     tx: &std::sync::mpsc::SyncSender<bulk::Encoded>,
 ) -> anyhow::Result<bool> {
     loop {
@@ -791,7 +799,7 @@ fn ship(
             b.appeal.tracking_no = numbers.draw(rng, local);
         }
     }
-    let encoded = bulk::encode(batch, tz);
+    let encoded = bulk::encode(batch);
     batch.clear();
     Ok(tx.send(encoded).is_ok())
 }
