@@ -6,7 +6,8 @@
 #   SERVER_URL=postgres://postgres@127.0.0.1 scripts/bench-bulk.sh [APPEALS] [BASELINE_BINARY]
 #
 # APPEALS (default 1000000) synthetic appeals are seeded; with BASELINE_BINARY (an earlier
-# `minxin` build) the same number is seeded by it too, as the baseline of the same run. The
+# `minxin` build) the same number is seeded, and the export imported once, by it too: the
+# baseline of the same run. The
 # scratch databases are named bulk_bench_* and dropped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +46,11 @@ timed "reports verify" env DATABASE_URL="$server/bulk_bench_seed" "$minxin" repo
 psql "$server/postgres" -qc "DROP DATABASE bulk_bench_seed WITH (FORCE)"
 
 python3 scripts/gen-export.py 200000 --bad 0.01 >/tmp/bench-export.csv
+if [ -n "$baseline" ]; then
+    fresh bulk_bench_old "$baseline"
+    timed "baseline import 200000 rows" sh -c "DATABASE_URL=$server/bulk_bench_old $baseline import /tmp/bench-export.csv || [ \$? = 1 ]"
+    psql "$server/postgres" -qc "DROP DATABASE bulk_bench_old WITH (FORCE)"
+fi
 for run in 1 2 3; do
     fresh bulk_bench_import "$minxin"
     # exit 1: the 1% bad rows are refused, as intended

@@ -606,6 +606,9 @@ const STEPS: [&str; 6] = [
     "commit",
 ];
 
+/// The most `COPY` data sent in one message.
+const COPY_CHUNK: usize = 1 << 20;
+
 macro_rules! copy_in {
     ($conn:expr, $table:path, $data:expr) => {{
         let data: &[u8] = $data;
@@ -614,8 +617,13 @@ macro_rules! copy_in {
         } else {
             diesel::copy_from($table)
                 .from_raw_data($table, |w: &mut dyn std::io::Write| {
-                    w.write_all(data)
-                        .map_err(|e| DieselError::SerializationError(Box::new(e)))
+                    // one CopyData message per write, and the server takes none over 1 GB
+                    // (the cells of a 10M seed are more)
+                    for chunk in data.chunks(COPY_CHUNK) {
+                        w.write_all(chunk)
+                            .map_err(|e| DieselError::SerializationError(Box::new(e)))?;
+                    }
+                    Ok::<_, DieselError>(())
                 })
                 .with_format(diesel::pg::CopyFormat::Binary)
                 .execute($conn)
