@@ -21,5 +21,6 @@ pub mod seed;
 pub mod startup;
 pub mod synthetic;
 pub mod telemetry;
+pub mod web;
 pub mod worker;
 pub mod workflow;

@@ -69,6 +69,9 @@ impl Application {
             &settings.auth.issuer,
             settings.auth.token_ttl_minutes,
         ));
+        let pages = web::Data::new(crate::web::Pages::new(
+            settings.environment == crate::config::Environment::Production,
+        ));
         let limit = settings.server.body_limit_bytes;
         let openapi = ApiDoc::openapi();
         let mut server = HttpServer::new(move || {
@@ -84,6 +87,14 @@ impl Application {
                 .configure(api::configure)
                 .service(
                     SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi.clone()),
+                )
+                // the pages last, in a scope of their own for their security headers (Swagger
+                // UI above needs inline script, which the pages' policy forbids)
+                .app_data(pages.clone())
+                .service(
+                    web::scope("")
+                        .wrap(crate::web::security_headers())
+                        .configure(crate::web::configure),
                 )
         })
         .shutdown_timeout(settings.server.shutdown_timeout_secs)

@@ -152,7 +152,7 @@ pub async fn get_appeal(
     Ok(HttpResponse::Ok().json(view))
 }
 
-fn appellant_view(
+pub(crate) fn appellant_view(
     conn: &mut PgConnection,
     wf: &workflow::Workflow,
     tracking_no: &TrackingNo,

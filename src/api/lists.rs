@@ -69,6 +69,7 @@ pub async fn queue(
             conn,
             &department,
             &statuses,
+            q::Due::Any,
             per_page,
             (page - 1) * per_page,
         )?)

@@ -106,7 +106,8 @@ pub fn error_shape<B: MessageBody + 'static>() -> ErrorHandlers<B> {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
+            .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
+        // JSON errors are already in the shape; HTML errors are the pages' own
         if is_json {
             return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
         }

@@ -283,66 +283,8 @@ pub async fn ranking(
     }
     let csv = wants_csv(q.format.as_deref())?;
     let wf = state.workflow.clone();
-    let settings = wf.reports;
     let rows = db::run(&state.pool, move |conn| {
-        let cal = wf.calendar.current(conn)?;
-        let last = next.pred_opt().unwrap_or(next);
-        let groups = summary_of(
-            conn,
-            cal.tz(),
-            first,
-            last,
-            &[Dimension::Department],
-            settings.counted_round,
-        )?;
-        let departments = reference::list_departments(conn, false)?;
-        // (composite score, valid follow-ups, department code, row)
-        type Scored = (Option<f64>, i64, String, Map<String, Value>);
-        let mut scored: Vec<Scored> = Vec::new();
-        for g in groups {
-            let Some(Some(code)) = g.keys.first().cloned() else {
-                continue; // not dispatched: no department to rank
-            };
-            let metrics = g.counts.metrics(&settings.weights);
-            let mut row = Map::new();
-            row.insert("department_code".into(), json!(code));
-            row.insert(
-                "department_name".into(),
-                json!(
-                    departments
-                        .iter()
-                        .find(|d| d.code == code)
-                        .map(|d| d.name.clone())
-                ),
-            );
-            let score = metrics.composite_score;
-            let valid = metrics.valid_follow_ups;
-            if let Value::Object(figures) =
-                serde_json::to_value(metrics).map_err(|e| AppError::Unexpected(e.into()))?
-            {
-                row.extend(figures);
-            }
-            scored.push((score, valid, code, row));
-        }
-        // highest score first; more follow-ups first among equals; then by code, for a stable order
-        scored.sort_by(|a, b| match (a.0, b.0) {
-            (Some(x), Some(y)) => y.total_cmp(&x).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => a.2.cmp(&b.2),
-        });
-        let mut rank = 0;
-        Ok(scored
-            .into_iter()
-            .map(|(score, _, _, mut row)| {
-                let r = score.map(|_| {
-                    rank += 1;
-                    rank
-                });
-                row.insert("rank".into(), json!(r));
-                row
-            })
-            .collect::<Vec<_>>())
+        ranking_rows(conn, &wf, first, next)
     })
     .await?;
     let period = first.format("%Y-%m").to_string();
@@ -358,6 +300,97 @@ pub async fn ranking(
         "best": best,
         "worst": worst,
     })))
+}
+
+/// The departments of the month starting `first` (up to `next`, exclusive) ranked by composite
+/// score, each row with its figures (no personal data); unranked departments (no valid
+/// follow-up) last with `rank` null. Shared by the API and the public report page.
+pub fn ranking_rows(
+    conn: &mut diesel::PgConnection,
+    wf: &crate::workflow::Workflow,
+    first: NaiveDate,
+    next: NaiveDate,
+) -> Result<Vec<Map<String, Value>>, AppError> {
+    let settings = wf.reports;
+    let cal = wf.calendar.current(conn)?;
+    let last = next.pred_opt().unwrap_or(next);
+    let groups = summary_of(
+        conn,
+        cal.tz(),
+        first,
+        last,
+        &[Dimension::Department],
+        settings.counted_round,
+    )?;
+    let departments = reference::list_departments(conn, false)?;
+    // (composite score, valid follow-ups, department code, row)
+    type Scored = (Option<f64>, i64, String, Map<String, Value>);
+    let mut scored: Vec<Scored> = Vec::new();
+    for g in groups {
+        let Some(Some(code)) = g.keys.first().cloned() else {
+            continue; // not dispatched: no department to rank
+        };
+        let metrics = g.counts.metrics(&settings.weights);
+        let mut row = Map::new();
+        row.insert("department_code".into(), json!(code));
+        row.insert(
+            "department_name".into(),
+            json!(
+                departments
+                    .iter()
+                    .find(|d| d.code == code)
+                    .map(|d| d.name.clone())
+            ),
+        );
+        let score = metrics.composite_score;
+        let valid = metrics.valid_follow_ups;
+        if let Value::Object(figures) =
+            serde_json::to_value(metrics).map_err(|e| AppError::Unexpected(e.into()))?
+        {
+            row.extend(figures);
+        }
+        scored.push((score, valid, code, row));
+    }
+    // highest score first; more follow-ups first among equals; then by code, for a stable order
+    scored.sort_by(|a, b| match (a.0, b.0) {
+        (Some(x), Some(y)) => y.total_cmp(&x).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.2.cmp(&b.2),
+    });
+    let mut rank = 0;
+    Ok(scored
+        .into_iter()
+        .map(|(score, _, _, mut row)| {
+            let r = score.map(|_| {
+                rank += 1;
+                rank
+            });
+            row.insert("rank".into(), json!(r));
+            row
+        })
+        .collect::<Vec<_>>())
+}
+
+/// The city-wide figures of the month starting `first`.
+pub fn city_wide(
+    conn: &mut diesel::PgConnection,
+    wf: &crate::workflow::Workflow,
+    first: NaiveDate,
+    next: NaiveDate,
+) -> Result<Option<crate::domain::metrics::Metrics>, AppError> {
+    let cal = wf.calendar.current(conn)?;
+    let last = next.pred_opt().unwrap_or(next);
+    let groups = summary_of(conn, cal.tz(), first, last, &[], wf.reports.counted_round)?;
+    Ok(groups
+        .into_iter()
+        .next()
+        .map(|g| g.counts.metrics(&wf.reports.weights)))
+}
+
+/// A month like `2026-11`: its first day and the first day of the next.
+pub fn month_bounds(raw: Option<&str>) -> Result<(NaiveDate, NaiveDate), AppError> {
+    month(raw)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

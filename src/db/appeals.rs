@@ -243,11 +243,22 @@ pub fn pool(conn: &mut PgConnection, limit: i64, offset: i64) -> QueryResult<Pag
     Ok(Page { items, total })
 }
 
+/// A filter on the reply deadline, for the workbench's "due soon" and "overdue" tabs.
+#[derive(Debug, Clone, Copy)]
+pub enum Due {
+    Any,
+    /// due before the instant (overdue when it is now)
+    Before(DateTime<Utc>),
+    /// due in `[from, to)`
+    Between(DateTime<Utc>, DateTime<Utc>),
+}
+
 /// A department's queue: appeals it leads or co-handles right now, most pressing first.
 pub fn queue(
     conn: &mut PgConnection,
     department: &str,
     statuses: &[String],
+    due: Due,
     limit: i64,
     offset: i64,
 ) -> QueryResult<Page<(Appeal, String)>> {
@@ -260,7 +271,13 @@ pub fn queue(
         if !statuses.is_empty() {
             q = q.filter(appeals::status.eq_any(statuses.to_vec()));
         }
-        q
+        match due {
+            Due::Any => q,
+            Due::Before(t) => q.filter(appeals::reply_due_at.lt(t)),
+            Due::Between(from, to) => q
+                .filter(appeals::reply_due_at.ge(from))
+                .filter(appeals::reply_due_at.lt(to)),
+        }
     };
     let total = base().count().get_result(conn)?;
     let items = base()

@@ -21,3 +21,4 @@ mod privacy;
 mod report_rollups;
 mod reports;
 mod routing;
+mod web_e2e;

@@ -1,0 +1,389 @@
+//! The pages' words in 简体中文 (the default) and English. Templates read them as `m.key`.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// A page language. Chinese first: a page is in English only when asked (`?lang=en`, then a
+/// cookie).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn parse(raw: &str) -> Option<Lang> {
+        match raw {
+            "zh" | "zh-CN" | "zh-cn" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The `lang` attribute and cookie value.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// The other language, for the switch.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+
+    /// All messages in this language.
+    pub fn messages(self) -> &'static HashMap<&'static str, &'static str> {
+        static ZH: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+        static EN: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+        let (cell, column) = match self {
+            Lang::Zh => (&ZH, 1),
+            Lang::En => (&EN, 2),
+        };
+        cell.get_or_init(|| {
+            MESSAGES
+                .iter()
+                .map(|row| (row[0], if column == 1 { row[1] } else { row[2] }))
+                .collect()
+        })
+    }
+
+    /// One message (the key itself when unknown, so that a missing word shows, not breaks).
+    pub fn t(self, key: &'static str) -> &'static str {
+        self.messages().get(key).copied().unwrap_or(key)
+    }
+}
+
+/// key, 简体中文, English
+const MESSAGES: &[[&str; 3]] = &[
+    [
+        "site_name",
+        "民心网 · 8890 诉求平台",
+        "Minxin · 8890 appeal platform",
+    ],
+    ["switch_lang", "English", "简体中文"],
+    ["nav_file", "我要反映", "File an appeal"],
+    ["nav_track", "查询进度", "Track an appeal"],
+    ["nav_public", "公开通报", "Public report"],
+    ["nav_staff", "工作人员登录", "Staff login"],
+    ["nav_workbench", "工作台", "Workbench"],
+    ["nav_logout", "退出登录", "Log out"],
+    ["skip_to_content", "跳到正文", "Skip to content"],
+    // filing
+    ["file_title", "反映诉求", "File an appeal"],
+    [
+        "file_intro",
+        "请如实填写。带 * 的为必填项。我们会在受理后给出查询编号和查询码。",
+        "Please fill in truthfully. Fields marked * are required. You will get a tracking number and an access code.",
+    ],
+    ["appellant_kind", "诉求人类型", "You are"],
+    ["citizen", "个人", "a resident"],
+    ["enterprise", "企业", "an enterprise"],
+    ["kind", "诉求类型", "Kind of appeal"],
+    ["kind_consultation", "咨询", "Consultation"],
+    ["kind_help", "求助", "Request for help"],
+    ["kind_complaint", "投诉", "Complaint"],
+    ["kind_report", "举报", "Report"],
+    ["kind_suggestion", "建议", "Suggestion"],
+    ["category", "问题分类", "Category"],
+    [
+        "category_hint",
+        "输入关键词搜索，如“供热”",
+        "Type to search, e.g. heating",
+    ],
+    ["category_none", "不清楚", "Not sure"],
+    ["district", "区县", "District"],
+    ["street", "街道（乡镇）", "Street / township"],
+    ["community", "社区（村）", "Community / village"],
+    ["choose", "请选择", "Choose"],
+    ["optional_choose", "（可不选）", "(optional)"],
+    ["address", "详细地址", "Address"],
+    ["title", "标题", "Title"],
+    ["content", "诉求内容", "What happened"],
+    [
+        "content_hint",
+        "请写清时间、地点和问题",
+        "When, where and what",
+    ],
+    ["name", "姓名", "Name"],
+    ["phone", "手机号码", "Mobile phone"],
+    ["email", "电子邮箱", "E-mail"],
+    ["email_hint", "填写后可收到进度通知", "For progress notices"],
+    ["enterprise_name", "企业名称", "Enterprise name"],
+    [
+        "credit_code",
+        "统一社会信用代码",
+        "Unified social credit code",
+    ],
+    [
+        "confidential",
+        "保密（承办部门看不到我的姓名和电话）",
+        "Confidential (departments will not see my name and phone)",
+    ],
+    ["submit", "提交", "Submit"],
+    [
+        "form_has_errors",
+        "请修改标出的内容后再提交。",
+        "Please correct the marked field and submit again.",
+    ],
+    ["field_problem", "请检查", "Please check"],
+    // receipt
+    ["receipt_title", "已受理", "Received"],
+    [
+        "receipt_intro",
+        "您的诉求已受理。请记下查询编号和查询码，凭它们查询进度和评价办理结果。",
+        "Your appeal has been received. Keep the tracking number and access code: you need both to follow it and to rate the result.",
+    ],
+    ["tracking_no", "查询编号", "Tracking number"],
+    ["access_code", "查询码", "Access code"],
+    [
+        "keep_note",
+        "查询码只显示这一次，请截图或抄下。",
+        "The access code is shown only this once: write it down or take a screenshot.",
+    ],
+    ["track_now", "查看进度", "Track it now"],
+    // tracking
+    ["track_title", "查询诉求进度", "Track an appeal"],
+    [
+        "track_intro",
+        "输入受理时给您的查询编号和查询码。",
+        "Enter the tracking number and access code you were given.",
+    ],
+    ["track_submit", "查询", "Show"],
+    [
+        "not_found_pair",
+        "查询编号和查询码不匹配。",
+        "No appeal matches this tracking number and access code.",
+    ],
+    ["status", "状态", "Status"],
+    [
+        "status_submitted",
+        "已受理，待派单",
+        "Received, awaiting dispatch",
+    ],
+    [
+        "status_dispatched",
+        "已派单，待签收",
+        "Sent to a department",
+    ],
+    ["status_in_progress", "办理中", "Being handled"],
+    ["status_suspended", "暂停办理", "On hold"],
+    [
+        "status_resolved",
+        "已答复，待评价",
+        "Answered, awaiting your rating",
+    ],
+    ["status_closed", "已办结", "Closed"],
+    ["status_rejected", "不予受理", "Not accepted"],
+    ["status_merged", "已合并", "Merged"],
+    ["lead_department", "承办单位", "Handled by"],
+    ["sign_due", "签收期限", "Sign by"],
+    ["reply_due", "回复期限", "Reply due"],
+    ["received_at", "受理时间", "Received"],
+    ["replies", "答复", "Answers"],
+    ["timeline", "办理过程", "Steps"],
+    ["no_replies", "尚无答复。", "No answer yet."],
+    ["follow_up_title", "评价办理结果", "Rate the result"],
+    [
+        "follow_up_intro",
+        "请告诉我们办理情况，评价后将关闭或退回重办。",
+        "Tell us how it went: the appeal is closed, or sent back to be handled again.",
+    ],
+    [
+        "contacted",
+        "承办单位是否与您联系？",
+        "Did the department contact you?",
+    ],
+    ["solved", "问题是否解决？", "Was the problem solved?"],
+    ["yes", "是", "Yes"],
+    ["no", "否", "No"],
+    ["satisfaction", "满意度", "Satisfaction"],
+    ["very_satisfied", "非常满意", "Very satisfied"],
+    ["satisfied", "满意", "Satisfied"],
+    ["basically_satisfied", "基本满意", "Basically satisfied"],
+    ["dissatisfied", "不满意", "Dissatisfied"],
+    ["very_dissatisfied", "非常不满意", "Very dissatisfied"],
+    ["comment", "意见（可选）", "Comment (optional)"],
+    ["follow_up_submit", "提交评价", "Send rating"],
+    [
+        "follow_up_thanks",
+        "感谢您的评价。",
+        "Thank you for your rating.",
+    ],
+    ["follow_up_due", "评价截止", "Rate by"],
+    // staff
+    ["login_title", "工作人员登录", "Staff login"],
+    ["username", "用户名", "Username"],
+    ["password", "密码", "Password"],
+    ["login_submit", "登录", "Log in"],
+    [
+        "login_failed",
+        "用户名或密码错误。",
+        "Wrong username or password.",
+    ],
+    [
+        "session_expired",
+        "登录已过期，请重新登录。",
+        "Your session has expired: please log in again.",
+    ],
+    ["queue_title", "待办工单", "Queue"],
+    ["tab_to_sign", "待签收", "To sign"],
+    ["tab_in_progress", "办理中", "In progress"],
+    ["tab_due_soon", "即将到期", "Due soon"],
+    ["tab_overdue", "已超期", "Overdue"],
+    ["tab_suspended", "暂停中", "Suspended"],
+    ["tab_all", "全部", "All"],
+    ["sort_by_deadline", "按期限排序", "By deadline"],
+    ["time_left", "剩余", "Left"],
+    ["overdue_by", "已超期", "Overdue by"],
+    ["empty_queue", "这里没有工单。", "Nothing here."],
+    ["page", "页", "Page"],
+    ["prev", "上一页", "Previous"],
+    ["next", "下一页", "Next"],
+    ["appeal", "工单", "Appeal"],
+    ["appellant", "诉求人", "Appellant"],
+    [
+        "hidden_confidential",
+        "（保密，不向承办单位显示）",
+        "(confidential: not shown to departments)",
+    ],
+    ["actions", "办理", "Actions"],
+    ["act_sign", "签收", "Sign"],
+    ["act_return", "退单", "Return"],
+    ["act_suspend", "挂起", "Suspend"],
+    ["act_resume", "恢复办理", "Resume"],
+    ["act_extension", "申请延期", "Ask for an extension"],
+    ["act_note", "添加备注", "Add a note"],
+    ["act_reply", "答复办结", "Reply"],
+    ["reason", "理由", "Reason"],
+    ["until", "延期至", "Until"],
+    ["done_sign", "已签收。", "Signed."],
+    ["done_return", "已退回问题池。", "Returned to the pool."],
+    [
+        "done_suspend",
+        "已挂起，计时暂停。",
+        "Suspended; the clock is paused.",
+    ],
+    ["done_resume", "已恢复办理。", "Resumed."],
+    [
+        "done_extension",
+        "延期申请已提交，等待审批。",
+        "Extension requested; awaiting approval.",
+    ],
+    ["done_note", "备注已添加。", "Note added."],
+    [
+        "done_reply",
+        "已答复，等待诉求人评价。",
+        "Replied; awaiting the appellant's rating.",
+    ],
+    ["notes", "备注", "Notes"],
+    [
+        "no_actions",
+        "当前状态下没有您可以办理的操作。",
+        "Nothing you can do in this state.",
+    ],
+    // public
+    ["public_title", "公开通报", "Public report"],
+    [
+        "public_intro",
+        "各承办单位本月诉求办理情况，按综合成绩排名。不含任何个人信息。",
+        "This month's handling of appeals by department, ranked by composite score. No personal data.",
+    ],
+    ["month", "月份", "Month"],
+    ["show", "查看", "Show"],
+    ["rank", "排名", "Rank"],
+    ["department", "承办单位", "Department"],
+    ["received", "受理量", "Received"],
+    ["closure_rate", "办结率", "Closure rate"],
+    ["on_time_reply_rate", "按时答复率", "On-time reply rate"],
+    ["response_rate", "响应率", "Response rate"],
+    ["resolution_rate", "解决率", "Resolution rate"],
+    ["satisfaction_rate", "满意率", "Satisfaction rate"],
+    ["composite_score", "综合成绩", "Composite score"],
+    ["city_wide", "全市合计", "City-wide"],
+    ["no_data", "本期暂无数据。", "No data for this period."],
+    // the appellant's timeline
+    ["step_intake", "受理", "Received"],
+    ["step_dispatch", "派单至承办单位", "Sent to the department"],
+    [
+        "step_refuse_return",
+        "退单未获同意，继续办理",
+        "Return refused; handling goes on",
+    ],
+    ["step_sign", "承办单位签收", "Signed by the department"],
+    [
+        "step_return",
+        "承办单位退单，重新派单中",
+        "Returned by the department; to be sent again",
+    ],
+    ["step_suspend", "暂停办理", "Put on hold"],
+    ["step_resume", "恢复办理", "Resumed"],
+    ["step_reply", "承办单位答复", "Answered by the department"],
+    ["step_follow_up", "回访评价", "Rated"],
+    ["step_reject", "不予受理", "Not accepted"],
+    [
+        "step_merge",
+        "与相同诉求合并办理",
+        "Merged with the same matter",
+    ],
+    ["step_extension_approve", "延期获批", "Extension approved"],
+    ["step_close", "办结", "Closed"],
+    [
+        "step_close_unrated",
+        "评价期满，自动办结",
+        "Closed unrated after the rating window",
+    ],
+    // errors
+    ["error_title", "出错了", "Something went wrong"],
+    [
+        "error_forbidden",
+        "您没有权限查看此页面。",
+        "You may not see this page.",
+    ],
+    ["error_not_found", "找不到该页面。", "No such page."],
+    [
+        "error_csrf",
+        "表单已过期，请返回刷新后重试。",
+        "This form has expired: go back, reload and try again.",
+    ],
+    [
+        "error_server",
+        "服务器暂时无法处理您的请求，请稍后再试。",
+        "The server could not handle this request; please try again later.",
+    ],
+    ["back_home", "返回首页", "Back to the start"],
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_both_languages_and_no_key_repeats() {
+        let mut seen = std::collections::HashSet::new();
+        for row in MESSAGES {
+            assert!(seen.insert(row[0]), "{} twice", row[0]);
+            assert!(
+                !row[1].is_empty() && !row[2].is_empty(),
+                "{} lacks a word",
+                row[0]
+            );
+        }
+        assert_eq!(Lang::Zh.t("submit"), "提交");
+        assert_eq!(Lang::En.t("submit"), "Submit");
+        assert_eq!(Lang::En.t("no_such_key"), "no_such_key");
+    }
+
+    #[test]
+    fn chinese_is_the_default_and_tags_round_trip() {
+        for lang in [Lang::Zh, Lang::En] {
+            assert_eq!(Lang::parse(lang.tag()), Some(lang));
+            assert_eq!(lang.other().other(), lang);
+        }
+        assert_eq!(Lang::parse("fr"), None);
+    }
+}

@@ -1,0 +1,396 @@
+//! Staff pages: login and logout, the clerk's workbench (the department's queue in tabs) and
+//! the appeal page with the actions its state allows.
+
+use std::collections::HashMap;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{Duration, NaiveDateTime, TimeZone, Utc};
+use minijinja::context;
+use uuid::Uuid;
+
+use super::session::{check_csrf, expired_session_cookie, require_staff, session_cookie};
+use super::{PageContext, PageError, Pages, safe_next};
+use crate::api::appeals::{staff_view, view_after_action, visible_appeal};
+use crate::api::now;
+use crate::api::views::AppealSummary;
+use crate::auth::{Claims, JwtKeys, password};
+use crate::db::{self, appeals as q, users};
+use crate::domain::enums::{Role, Visibility};
+use crate::domain::lifecycle::{self, Action, Actor};
+use crate::error::AppError;
+use crate::startup::AppState;
+use crate::workflow::{self, ActionRequest};
+
+type Form = web::Form<HashMap<String, String>>;
+
+fn field<'f>(form: &'f HashMap<String, String>, name: &str) -> Option<&'f str> {
+    form.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+}
+
+#[derive(serde::Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    expired: Option<String>,
+}
+
+#[get("/staff/login")]
+pub async fn login_form(
+    req: HttpRequest,
+    pages: web::Data<Pages>,
+    query: web::Query<LoginQuery>,
+) -> Result<HttpResponse, PageError> {
+    let page = PageContext::of(&req, None);
+    let q = query.into_inner();
+    pages.render(
+        &page,
+        "login.html",
+        context! { next => safe_next(q.next.as_deref()), expired => q.expired.is_some() },
+    )
+}
+
+/// Checks the password (the same accounts and rules as `POST /api/v1/auth/login`) and puts the
+/// token in the session cookie.
+#[post("/staff/login")]
+pub async fn login(
+    req: HttpRequest,
+    pages: web::Data<Pages>,
+    state: web::Data<AppState>,
+    keys: web::Data<JwtKeys>,
+    form: Form,
+) -> Result<HttpResponse, PageError> {
+    let page = PageContext::of(&req, None);
+    let form = form.into_inner();
+    check_csrf(&req, form.get("csrf").map(String::as_str))?;
+    let next = safe_next(field(&form, "next"));
+    let username = field(&form, "username").unwrap_or("").to_owned();
+    let given = form.get("password").cloned().unwrap_or_default();
+    let name = username.clone();
+    let user = db::run(&state.pool, move |conn| {
+        let user = users::find_by_username(conn, &name)?;
+        let stored = user
+            .as_ref()
+            .map(|u| u.password_hash.as_str())
+            .unwrap_or(password::decoy_hash());
+        let ok = password::verify(&given, stored);
+        Ok(user.filter(|u| ok && u.active))
+    })
+    .await?;
+    let Some(user) = user else {
+        return pages.render_status(
+            &page,
+            StatusCode::UNAUTHORIZED,
+            "login.html",
+            context! { next, username, failed => true },
+        );
+    };
+    let role: Role = user
+        .role
+        .parse()
+        .map_err(|e| PageError::Unexpected(anyhow::anyhow!("stored role: {e}")))?;
+    let (token, _) = keys
+        .issue(user.id, &user.username, role, user.department_code.clone())
+        .map_err(PageError::Unexpected)?;
+    tracing::info!(username = %user.username, role = %role, "staff login (web)");
+    Ok(HttpResponse::SeeOther()
+        .cookie(session_cookie(
+            &token,
+            keys.ttl().num_minutes(),
+            pages.secure_cookies,
+        ))
+        .insert_header((header::LOCATION, next))
+        .finish())
+}
+
+#[post("/staff/logout")]
+pub async fn logout(
+    req: HttpRequest,
+    pages: web::Data<Pages>,
+    form: Form,
+) -> Result<HttpResponse, PageError> {
+    check_csrf(&req, form.get("csrf").map(String::as_str))?;
+    Ok(HttpResponse::SeeOther()
+        .cookie(expired_session_cookie(pages.secure_cookies))
+        .insert_header((header::LOCATION, "/staff/login"))
+        .finish())
+}
+
+#[get("/staff")]
+pub async fn home(req: HttpRequest) -> Result<HttpResponse, PageError> {
+    require_staff(&req)?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/staff/queue"))
+        .finish())
+}
+
+/// The workbench's tabs.
+const TABS: [&str; 6] = [
+    "to_sign",
+    "in_progress",
+    "due_soon",
+    "overdue",
+    "suspended",
+    "all",
+];
+
+#[derive(serde::Deserialize)]
+pub struct QueueQuery {
+    tab: Option<String>,
+    page: Option<i64>,
+}
+
+const PER_PAGE: i64 = 20;
+
+/// 工作台: the department's appeals by tab, the most pressing reply deadline first.
+#[get("/staff/queue")]
+pub async fn queue(
+    req: HttpRequest,
+    pages: web::Data<Pages>,
+    state: web::Data<AppState>,
+    query: web::Query<QueueQuery>,
+) -> Result<HttpResponse, PageError> {
+    let staff = require_staff(&req)?;
+    let page = PageContext::of(&req, Some(staff.clone()));
+    let q = query.into_inner();
+    let tab = q
+        .tab
+        .filter(|t| TABS.contains(&t.as_str()))
+        .unwrap_or_else(|| "to_sign".into());
+    let number = q.page.unwrap_or(1).clamp(1, 10_000);
+    let Some(department) = staff
+        .department
+        .clone()
+        .filter(|_| staff.role == Role::Clerk)
+    else {
+        // the dispatcher's pool, the supervisor's dashboard and administration are not built
+        // yet (issue 7): their users work through the API meanwhile
+        return pages.render(
+            &page,
+            "queue.html",
+            context! { not_clerk => true, tabs => TABS, tab },
+        );
+    };
+    let at = now();
+    let open = || vec!["dispatched".to_owned(), "in_progress".to_owned()];
+    let (statuses, due): (Vec<String>, q::Due) = match tab.as_str() {
+        "to_sign" => (vec!["dispatched".into()], q::Due::Any),
+        "in_progress" => (vec!["in_progress".into()], q::Due::Any),
+        "due_soon" => (open(), q::Due::Between(at, at + Duration::hours(24))),
+        "overdue" => (open(), q::Due::Before(at)),
+        "suspended" => (vec!["suspended".into()], q::Due::Any),
+        _ => (Vec::new(), q::Due::Any),
+    };
+    let result = db::run(&state.pool, move |conn| {
+        Ok(q::queue(
+            conn,
+            &department,
+            &statuses,
+            due,
+            PER_PAGE,
+            (number - 1) * PER_PAGE,
+        )?)
+    })
+    .await?;
+    let items: Vec<AppealSummary> = result
+        .items
+        .into_iter()
+        .map(|(a, role)| AppealSummary::of(a, Some(role)))
+        .collect();
+    let pages_total = (result.total + PER_PAGE - 1) / PER_PAGE;
+    pages.render(
+        &page,
+        "queue.html",
+        context! { items, tab, tabs => TABS, page => number, pages_total, total => result.total },
+    )
+}
+
+/// The actions a clerk may be offered on the appeal page, in the order shown.
+const OFFERED: [&str; 7] = [
+    "sign",
+    "reply",
+    "note",
+    "suspend",
+    "resume",
+    "extension",
+    "return",
+];
+
+fn action_of(name: &str) -> Option<Action> {
+    Some(match name {
+        "sign" => Action::Sign,
+        "reply" => Action::Reply,
+        "note" => Action::Note,
+        "suspend" => Action::Suspend,
+        "resume" => Action::Resume,
+        "extension" => Action::Extension,
+        "return" => Action::Return,
+        _ => return None,
+    })
+}
+
+/// The appeal as the staff member may see it, and which of [`OFFERED`] its state allows them.
+async fn load(
+    state: &AppState,
+    id: Uuid,
+    staff: &Claims,
+) -> Result<(crate::api::views::StaffAppeal, Vec<&'static str>), AppError> {
+    let wf = state.workflow.clone();
+    let staff = staff.clone();
+    db::run(&state.pool, move |conn| {
+        let visible = visible_appeal(conn, id, &staff)?;
+        let cal = wf.calendar.current(conn)?;
+        let mut facts = visible.facts.clone();
+        facts.return_by = visible
+            .appeal
+            .dispatched_at
+            .map(|d| wf.deadlines.return_by(&cal, d, &[]));
+        let actor = Actor {
+            role: staff.role,
+            department: staff.department.clone(),
+        };
+        let at = now();
+        let allowed = OFFERED
+            .into_iter()
+            .filter(|name| {
+                action_of(name).is_some_and(|a| lifecycle::plan(a, &actor, &facts, at).is_ok())
+            })
+            .collect();
+        Ok((staff_view(conn, id, &staff)?, allowed))
+    })
+    .await
+}
+
+#[derive(serde::Deserialize)]
+pub struct AppealQuery {
+    done: Option<String>,
+}
+
+#[get("/staff/appeals/{id}")]
+pub async fn appeal(
+    req: HttpRequest,
+    pages: web::Data<Pages>,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: web::Query<AppealQuery>,
+) -> Result<HttpResponse, PageError> {
+    let staff = require_staff(&req)?;
+    let page = PageContext::of(&req, Some(staff.clone()));
+    let id: Uuid = id.parse().map_err(|_| PageError::NotFound)?;
+    let (view, allowed) = load(&state, id, &staff).await?;
+    let done = query
+        .into_inner()
+        .done
+        .filter(|d| OFFERED.contains(&d.as_str()));
+    pages.render(
+        &page,
+        "appeal_staff.html",
+        context! { appeal => view, allowed, done },
+    )
+}
+
+/// A `datetime-local` value in Beijing time.
+fn beijing(raw: &str) -> Option<chrono::DateTime<Utc>> {
+    let naive = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M").ok()?;
+    chrono_tz::Asia::Shanghai
+        .from_local_datetime(&naive)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+fn request_of(action: &str, form: &HashMap<String, String>) -> Result<ActionRequest, String> {
+    let text = |name: &str| field(form, name).map(str::to_owned);
+    let needed = |name: &'static str| text(name).ok_or(name);
+    Ok(match action {
+        "sign" => ActionRequest::Sign,
+        "reply" => ActionRequest::Reply {
+            content: needed("content").map_err(str::to_owned)?,
+        },
+        "note" => ActionRequest::Note {
+            content: needed("content").map_err(str::to_owned)?,
+            visibility: Visibility::Internal,
+        },
+        "suspend" => ActionRequest::Suspend {
+            reason: needed("reason").map_err(str::to_owned)?,
+        },
+        "resume" => ActionRequest::Resume {
+            reason: text("reason"),
+        },
+        "return" => ActionRequest::Return {
+            reason: needed("reason").map_err(str::to_owned)?,
+        },
+        "extension" => ActionRequest::Extension {
+            until: text("until")
+                .as_deref()
+                .and_then(beijing)
+                .ok_or_else(|| "until".to_owned())?,
+            reason: needed("reason").map_err(str::to_owned)?,
+        },
+        _ => return Err("action".into()),
+    })
+}
+
+/// One action from the appeal page; then back to the page saying what happened (or, refused,
+/// the page again saying why, with what was typed kept).
+#[post("/staff/appeals/{id}/{action}")]
+pub async fn act(
+    req: HttpRequest,
+    pages: web::Data<Pages>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: Form,
+) -> Result<HttpResponse, PageError> {
+    let staff = require_staff(&req)?;
+    let form = form.into_inner();
+    check_csrf(&req, form.get("csrf").map(String::as_str))?;
+    let (id, action) = path.into_inner();
+    let id: Uuid = id.parse().map_err(|_| PageError::NotFound)?;
+    let action: &'static str = OFFERED
+        .into_iter()
+        .find(|a| *a == action)
+        .ok_or(PageError::NotFound)?;
+    let version = field(&form, "version").and_then(|v| v.parse::<i32>().ok());
+    let outcome = match request_of(action, &form) {
+        Err(missing) => Err(AppError::invalid(missing, "this field is required")),
+        Ok(request) => {
+            let wf = state.workflow.clone();
+            let claims = staff.clone();
+            db::run(&state.pool, move |conn| {
+                let changed = workflow::act(conn, &wf, id, &claims, &request, version, now())?;
+                view_after_action(conn, changed, &claims)
+            })
+            .await
+        }
+    };
+    match outcome {
+        Ok(_) => {
+            tracing::info!(appeal = %id, action, username = %staff.username, "action on the web");
+            Ok(HttpResponse::SeeOther()
+                .insert_header((
+                    header::LOCATION,
+                    format!("/staff/appeals/{id}?done={action}"),
+                ))
+                .finish())
+        }
+        Err(e) => {
+            let status = match &e {
+                AppError::Conflict(_) => StatusCode::CONFLICT,
+                AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+                AppError::Unprocessable { .. } | AppError::BadRequest { .. } => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                AppError::NotFound(_) => return Err(PageError::NotFound),
+                _ => return Err(e.into()),
+            };
+            let page = PageContext::of(&req, Some(staff.clone()));
+            let (view, allowed) = load(&state, id, &staff).await?;
+            let mut kept = form.clone();
+            kept.remove("csrf");
+            pages.render_status(
+                &page,
+                status,
+                "appeal_staff.html",
+                context! { appeal => view, allowed, failed => context! { action, message => e.to_string() }, form => kept },
+            )
+        }
+    }
+}

@@ -1,0 +1,384 @@
+//! The pages in a real headless Chromium (Debian's `chromium` and `chromium-driver`, driven over
+//! WebDriver with fantoccini): a resident files on a phone-sized window and tracks the appeal; a
+//! clerk logs in, signs and replies; the resident rates; the public report's numbers move; a
+//! title holding a script is shown as text; a form without its CSRF token is refused.
+//! Screenshots of the main pages go to docs/screenshots/.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{TestApp, citizen_appeal, spawn_app};
+
+const PASSWORD: &str = "minxin-demo";
+
+/// A chromedriver of our own on a free port, and a browser session on it.
+struct Browser {
+    driver: Child,
+    client: Client,
+    _profile: std::path::PathBuf,
+}
+
+fn chromedriver() -> &'static str {
+    static FOUND: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+    FOUND.get_or_init(|| {
+        let path = "/usr/bin/chromedriver";
+        if !std::path::Path::new(path).exists() {
+            // as for PostgreSQL: install the distribution's packages where they are missing
+            let status = Command::new("scripts/install-deps").status();
+            assert!(
+                status.is_ok_and(|s| s.success()) && std::path::Path::new(path).exists(),
+                "the browser tests need Debian's chromium and chromium-driver: run \
+                 scripts/install-deps (as root or with sudo)"
+            );
+        }
+        path
+    })
+}
+
+impl Browser {
+    /// `width` × `height` CSS pixels: 360 × 740 is a phone.
+    async fn start(width: u32, height: u32) -> Browser {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .expect("free port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let driver = Command::new(chromedriver())
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let profile =
+            std::env::temp_dir().join(format!("minxin-chromium-{}", uuid::Uuid::new_v4()));
+        let mut options = json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+                format!("--window-size={width},{height}"),
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        });
+        if width < 500 {
+            // a phone: its viewport and pixel ratio, as the page sees them
+            options["mobileEmulation"] =
+                json!({"deviceMetrics": {"width": width, "height": height, "pixelRatio": 2.0}});
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert("goog:chromeOptions".into(), options);
+        let started = Instant::now();
+        let client = loop {
+            // plain HTTP to the local chromedriver: no TLS stack needed
+            let attempt = ClientBuilder::new(HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await;
+            match attempt {
+                Ok(c) => break c,
+                Err(e) if started.elapsed() < Duration::from_secs(20) => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("no browser session from chromedriver: {e}"),
+            }
+        };
+        Browser {
+            driver,
+            client,
+            _profile: profile,
+        }
+    }
+
+    async fn goto(&self, app: &TestApp, path: &str) {
+        self.client.goto(&app.url(path)).await.expect("navigate");
+    }
+
+    async fn fill(&self, id: &str, value: &str) {
+        let field = self.client.find(Locator::Id(id)).await.expect(id);
+        field.clear().await.expect("clear");
+        field.send_keys(value).await.expect("type");
+    }
+
+    async fn select(&self, id: &str, value: &str) {
+        let field = self.client.find(Locator::Id(id)).await.expect(id);
+        field.select_by_value(value).await.expect("select");
+    }
+
+    async fn click(&self, id: &str) {
+        self.client
+            .find(Locator::Id(id))
+            .await
+            .expect(id)
+            .click()
+            .await
+            .expect("click");
+    }
+
+    async fn text(&self, id: &str) -> String {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id(id))
+            .await
+            .unwrap_or_else(|e| panic!("#{id}: {e}"))
+            .text()
+            .await
+            .expect("text")
+    }
+
+    async fn source(&self) -> String {
+        self.client.source().await.expect("source")
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("screenshot");
+        let dir = std::path::Path::new("docs/screenshots");
+        std::fs::create_dir_all(dir).expect("screenshot folder");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+    }
+
+    async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Waits for an element of the next page.
+async fn phone_wait(browser: &Browser, id: &str) {
+    browser.text(id).await;
+}
+
+#[actix_web::test]
+async fn a_resident_files_on_a_phone_and_tracks_the_appeal() {
+    let app = spawn_app().await;
+    let phone = Browser::start(360, 740).await;
+
+    // Arrange: the form, in Chinese by default
+    phone.goto(&app, "/").await;
+    assert!(phone.source().await.contains("lang=\"zh-CN\""));
+    phone.screenshot("file-form-phone").await;
+
+    // Act: a first try without a title is sent back with the input kept
+    phone.select("kind", "complaint").await;
+    phone.fill("category", "03.01.01").await;
+    phone.select("district", "210302").await;
+    phone.select("street", "210302001").await;
+    phone.fill("content", "室温只有14度，已持续一周。").await;
+    phone.fill("name", "张三").await;
+    phone.fill("phone", "13812341234").await;
+    phone.click("submit").await;
+    let problem = phone.text("title-error").await;
+    assert!(!problem.is_empty());
+    let kept = phone
+        .client
+        .find(Locator::Id("content"))
+        .await
+        .expect("content")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(kept.as_deref(), Some("室温只有14度，已持续一周。"));
+    assert_eq!(app.count("SELECT count(*) FROM appeals"), 0);
+
+    phone.fill("title", "小区暖气不热").await;
+    phone.click("submit").await;
+
+    // Assert: the receipt, then the appeal tracked with the two keys
+    let tracking_no = phone.text("tracking-no").await;
+    let access_code = phone.text("access-code").await;
+    assert!(tracking_no.starts_with("AS"), "{tracking_no}");
+    phone.screenshot("receipt-phone").await;
+    assert_eq!(app.count("SELECT count(*) FROM appeals"), 1);
+    // the division picked last is the one filed
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM appeals WHERE division_code = '210302001' AND channel = 'web'"
+        ),
+        1
+    );
+
+    phone.goto(&app, "/track").await;
+    phone.fill("tracking_no", &tracking_no).await;
+    phone.fill("access_code", "WRONGCODE").await;
+    phone.click("track-submit").await;
+    assert!(!phone.text("track-error").await.is_empty());
+    phone.fill("tracking_no", &tracking_no).await;
+    phone.fill("access_code", &access_code).await;
+    phone.click("track-submit").await;
+    assert_eq!(phone.text("appeal-title").await, "小区暖气不热");
+    assert!(phone.text("status").await.contains("已受理"));
+    phone.screenshot("track-phone").await;
+
+    // the English switch (to the tracking form: the code is never put in an address), kept
+    // for the next page
+    phone.click("lang-switch").await;
+    phone_wait(&phone, "track-form").await;
+    assert!(phone.source().await.contains("lang=\"en\""));
+    phone.goto(&app, "/").await;
+    assert_eq!(phone.text("submit").await, "Submit");
+    phone.close().await;
+}
+
+#[actix_web::test]
+async fn a_clerk_signs_and_replies_the_resident_rates_and_the_public_report_counts_it() {
+    // Arrange: an appeal sent to the heating company
+    let app = spawn_app().await;
+    let filed = app.file(&citizen_appeal()).await;
+    let id = filed["id"].as_str().expect("id").to_owned();
+    let dispatcher = app.login("dispatcher").await;
+    let r = app
+        .post(
+            &format!("/api/v1/appeals/{id}/dispatch"),
+            &json!({"lead_department_code": "heating"}),
+            Some(&dispatcher),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let desk = Browser::start(1280, 900).await;
+
+    // Act: a staff page without a session goes to the login page and back
+    desk.goto(&app, &format!("/staff/appeals/{id}")).await;
+    let url = desk.client.current_url().await.expect("url");
+    assert!(url.path().ends_with("/staff/login"), "{url}");
+    desk.screenshot("login").await;
+    desk.fill("username", "clerk.heating").await;
+    desk.fill("password", PASSWORD).await;
+    desk.click("login-submit").await;
+    assert_eq!(desk.text("appeal-title").await, "小区暖气不热");
+    // the handling department sees the appellant unmasked
+    assert!(desk.text("appellant").await.contains("13812341234"));
+
+    desk.goto(&app, "/staff/queue").await;
+    phone_wait(&desk, "tab-to_sign").await;
+    assert!(
+        desk.source()
+            .await
+            .contains(filed["tracking_no"].as_str().expect("no"))
+    );
+    desk.screenshot("workbench").await;
+
+    desk.goto(&app, &format!("/staff/appeals/{id}")).await;
+    desk.click("do-sign").await;
+    assert!(desk.text("done").await.contains("已签收"));
+    desk.fill("reply-content", "已安排维修，室温已恢复到20度。")
+        .await;
+    desk.screenshot("appeal-clerk").await;
+    desk.click("do-reply").await;
+    assert!(desk.text("done").await.contains("已答复"));
+    assert_eq!(app.status_of(id.parse().expect("uuid")).await, "resolved");
+    desk.close().await;
+
+    // the resident rates through the tracking page
+    let phone = Browser::start(360, 740).await;
+    phone.goto(&app, "/track").await;
+    phone
+        .fill("tracking_no", filed["tracking_no"].as_str().expect("no"))
+        .await;
+    phone
+        .fill("access_code", filed["access_code"].as_str().expect("code"))
+        .await;
+    phone.click("track-submit").await;
+    assert_eq!(phone.text("appeal-title").await, "小区暖气不热");
+    let tracked = phone.source().await;
+    assert!(tracked.contains("已安排维修"), "{tracked}");
+    phone.click("satisfaction-satisfied").await;
+    phone.screenshot("follow-up-phone").await;
+    phone.click("follow-up-submit").await;
+    assert!(!phone.text("follow-up-thanks").await.is_empty());
+    assert!(phone.text("status").await.contains("已办结"));
+    phone.close().await;
+
+    // Assert: the public report counts it, with no personal data
+    let public = Browser::start(1280, 900).await;
+    let month = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m");
+    public.goto(&app, &format!("/public?month={month}")).await;
+    let ranking = public.text("ranking").await;
+    assert!(ranking.contains("100.0%"), "{ranking}");
+    let page = public.source().await;
+    assert!(!page.contains("张三") && !page.contains("13812341234"));
+    public.screenshot("public-report").await;
+    public.close().await;
+}
+
+#[actix_web::test]
+async fn a_title_holding_a_script_is_shown_as_text() {
+    let app = spawn_app().await;
+    let mut body = citizen_appeal();
+    body["title"] =
+        json!("<script>window.__xss = 1</script><img src=x onerror=\"window.__xss=2\">");
+    let filed = app.file(&body).await;
+    let browser = Browser::start(1280, 900).await;
+    browser.goto(&app, "/track").await;
+    browser
+        .fill("tracking_no", filed["tracking_no"].as_str().expect("no"))
+        .await;
+    browser
+        .fill("access_code", filed["access_code"].as_str().expect("code"))
+        .await;
+    browser.click("track-submit").await;
+    assert_eq!(
+        browser.text("appeal-title").await,
+        "<script>window.__xss = 1</script><img src=x onerror=\"window.__xss=2\">"
+    );
+    let ran = browser
+        .client
+        .execute(
+            "return window.__xss === undefined ? null : window.__xss;",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(ran, serde_json::Value::Null, "the title ran as script");
+    browser.close().await;
+}
+
+#[actix_web::test]
+async fn a_form_without_its_csrf_token_is_refused() {
+    let app = spawn_app().await;
+    let browser = Browser::start(1280, 900).await;
+    browser.goto(&app, "/staff/login").await;
+    // a forged form: the hidden token changed before sending
+    browser
+        .client
+        .execute(
+            "document.querySelector('input[name=csrf]').value = 'forged';",
+            vec![],
+        )
+        .await
+        .expect("script");
+    browser.fill("username", "clerk.heating").await;
+    browser.fill("password", PASSWORD).await;
+    browser.click("login-submit").await;
+    assert!(browser.text("error-message").await.contains("表单已过期"));
+    // no session was opened
+    browser.goto(&app, "/staff/queue").await;
+    let url = browser.client.current_url().await.expect("url");
+    assert!(url.path().ends_with("/staff/login"), "{url}");
+    browser.close().await;
+
+    // without any cookie at all (another site's form): 403, nothing filed
+    let r = app
+        .client
+        .post(app.url("/"))
+        .form(&[
+            ("title", "x"),
+            ("content", "y"),
+            ("csrf", "0123456789abcdef0123456789abcdef"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.count("SELECT count(*) FROM appeals"), 0);
+}
