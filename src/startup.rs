@@ -69,8 +69,10 @@ impl Application {
             &settings.auth.issuer,
             settings.auth.token_ttl_minutes,
         ));
+        // cookies are `Secure` outside development (browsers accept them from 127.0.0.1 and
+        // localhost over plain HTTP too, so tests keep them)
         let pages = web::Data::new(crate::web::Pages::new(
-            settings.environment == crate::config::Environment::Production,
+            settings.environment != crate::config::Environment::Development,
         ));
         let limit = settings.server.body_limit_bytes;
         let openapi = ApiDoc::openapi();

@@ -510,7 +510,7 @@ pub async fn explain(
 }
 
 /// The matcher's view of a stored appeal, as of the day it was filed.
-fn sample_of_appeal(a: &crate::db::models::Appeal) -> Result<Sample<'_>, AppError> {
+pub(crate) fn sample_of_appeal(a: &crate::db::models::Appeal) -> Result<Sample<'_>, AppError> {
     let bad = |what: &str| AppError::Unexpected(anyhow::anyhow!("stored appeal has a bad {what}"));
     Ok(Sample {
         category_code: a.category_code.as_deref(),

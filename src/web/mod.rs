@@ -41,6 +41,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("login.html", include_str!("../../templates/login.html")),
     ("queue.html", include_str!("../../templates/queue.html")),
+    ("pool.html", include_str!("../../templates/pool.html")),
     (
         "appeal_staff.html",
         include_str!("../../templates/appeal_staff.html"),
@@ -389,7 +390,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(staff::logout)
         .service(staff::home)
         .service(staff::queue)
-        .service(staff::appeal)
+        .service(staff::pool)
+        .service(staff::appeal_page)
         .service(staff::act)
         .service(public::report);
 }

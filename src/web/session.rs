@@ -1,7 +1,7 @@
 //! Staff sessions and CSRF tokens for the pages.
 //!
 //! The session is the same JWT the API issues, kept in an HttpOnly, SameSite=Lax cookie
-//! (`Secure` outside development and tests), so a script on the page can never read it.
+//! (`Secure` outside development), so a script on the page can never read it.
 //! Every form that changes something carries a CSRF token: a random value in a
 //! SameSite=Strict, HttpOnly cookie that the form must repeat in a hidden field (double submit);
 //! another site can neither read the cookie nor make the browser send it on a cross-site POST.

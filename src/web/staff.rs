@@ -117,10 +117,61 @@ pub async fn logout(
 
 #[get("/staff")]
 pub async fn home(req: HttpRequest) -> Result<HttpResponse, PageError> {
-    require_staff(&req)?;
+    let staff = require_staff(&req)?;
+    let to = if staff.role == Role::Clerk {
+        "/staff/queue"
+    } else {
+        "/staff/pool"
+    };
     Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/staff/queue"))
+        .insert_header((header::LOCATION, to))
         .finish())
+}
+
+fn is_centre(staff: &Claims) -> bool {
+    matches!(
+        staff.role,
+        Role::Dispatcher | Role::Supervisor | Role::Admin
+    )
+}
+
+#[derive(serde::Deserialize)]
+pub struct PoolQuery {
+    page: Option<i64>,
+}
+
+/// 问题池: appeals waiting for a dispatcher — new ones no rule routed, ones a rule held, and
+/// returned ones — oldest first, with why each is there and the time left to dispatch it.
+#[get("/staff/pool")]
+pub async fn pool(
+    req: HttpRequest,
+    pages: web::Data<Pages>,
+    state: web::Data<AppState>,
+    query: web::Query<PoolQuery>,
+) -> Result<HttpResponse, PageError> {
+    let staff = require_staff(&req)?;
+    if !is_centre(&staff) {
+        return Err(PageError::Forbidden(
+            "only hotline-centre staff work the pool".into(),
+        ));
+    }
+    let page = PageContext::of(&req, Some(staff));
+    let number = query.into_inner().page.unwrap_or(1).clamp(1, 10_000);
+    let result = db::run(&state.pool, move |conn| {
+        Ok(q::pool(conn, PER_PAGE, (number - 1) * PER_PAGE)?)
+    })
+    .await?;
+    let items: Vec<AppealSummary> = result
+        .items
+        .into_iter()
+        .map(|a| AppealSummary::of(a, None))
+        .collect();
+    let pages_total = (result.total + PER_PAGE - 1) / PER_PAGE;
+    pages.render(
+        &page,
+        "pool.html",
+        context! { items, page => number, pages_total, total => result.total },
+    )
 }
 
 /// The workbench's tabs.
@@ -204,8 +255,10 @@ pub async fn queue(
     )
 }
 
-/// The actions a clerk may be offered on the appeal page, in the order shown.
-const OFFERED: [&str; 7] = [
+/// The actions the appeal page may offer, in the order shown; which of them it does is the
+/// state machine's answer for the viewer.
+const OFFERED: [&str; 10] = [
+    "dispatch",
     "sign",
     "reply",
     "note",
@@ -213,6 +266,8 @@ const OFFERED: [&str; 7] = [
     "resume",
     "extension",
     "return",
+    "merge",
+    "reject",
 ];
 
 fn action_of(name: &str) -> Option<Action> {
@@ -224,16 +279,36 @@ fn action_of(name: &str) -> Option<Action> {
         "resume" => Action::Resume,
         "extension" => Action::Extension,
         "return" => Action::Return,
+        "dispatch" => Action::Dispatch,
+        "merge" => Action::Merge,
+        "reject" => Action::Reject,
         _ => return None,
     })
 }
 
-/// The appeal as the staff member may see it, and which of [`OFFERED`] its state allows them.
+/// What the appeal page shows the hotline centre besides the appeal: where the rules would send
+/// it and why, probable duplicates, and the departments to choose from.
+#[derive(serde::Serialize, Default)]
+struct CentreView {
+    explanation: Option<crate::domain::routing::Explanation>,
+    duplicates: Vec<crate::api::duplicates::DuplicateView>,
+    departments: Vec<(String, String)>,
+}
+
+/// The appeal as the staff member may see it, which of [`OFFERED`] its state allows them, and
+/// for the hotline centre the dispatching aids.
 async fn load(
     state: &AppState,
     id: Uuid,
     staff: &Claims,
-) -> Result<(crate::api::views::StaffAppeal, Vec<&'static str>), AppError> {
+) -> Result<
+    (
+        crate::api::views::StaffAppeal,
+        Vec<&'static str>,
+        Option<CentreView>,
+    ),
+    AppError,
+> {
     let wf = state.workflow.clone();
     let staff = staff.clone();
     db::run(&state.pool, move |conn| {
@@ -255,9 +330,47 @@ async fn load(
                 action_of(name).is_some_and(|a| lifecycle::plan(a, &actor, &facts, at).is_ok())
             })
             .collect();
-        Ok((staff_view(conn, id, &staff)?, allowed))
+        let centre = if is_centre(&staff) && visible.appeal.status == "submitted" {
+            Some(centre_view(conn, &wf, &visible.appeal)?)
+        } else {
+            None
+        };
+        Ok((staff_view(conn, id, &staff)?, allowed, centre))
     })
     .await
+}
+
+fn centre_view(
+    conn: &mut diesel::PgConnection,
+    wf: &workflow::Workflow,
+    appeal: &crate::db::models::Appeal,
+) -> Result<CentreView, AppError> {
+    use crate::domain::duplicates as dup;
+    let book = wf.rules.current(conn)?;
+    let explanation = crate::api::routing::sample_of_appeal(appeal)
+        .ok()
+        .map(|sample| book.explain(&sample));
+    let duplicates = crate::db::duplicates::probable(
+        conn,
+        &crate::db::duplicates::Search {
+            appeal,
+            closed_since: dup::duplicate_closed_since(now()),
+            threshold: dup::DUPLICATE_SIMILARITY_THRESHOLD,
+            limit: dup::DUPLICATE_LIMIT,
+        },
+    )?
+    .into_iter()
+    .map(crate::api::duplicates::DuplicateView::from)
+    .collect();
+    let departments = crate::db::reference::list_departments(conn, true)?
+        .into_iter()
+        .map(|d| (d.code, d.name))
+        .collect();
+    Ok(CentreView {
+        explanation,
+        duplicates,
+        departments,
+    })
 }
 
 #[derive(serde::Deserialize)]
@@ -266,7 +379,7 @@ pub struct AppealQuery {
 }
 
 #[get("/staff/appeals/{id}")]
-pub async fn appeal(
+pub async fn appeal_page(
     req: HttpRequest,
     pages: web::Data<Pages>,
     state: web::Data<AppState>,
@@ -276,7 +389,7 @@ pub async fn appeal(
     let staff = require_staff(&req)?;
     let page = PageContext::of(&req, Some(staff.clone()));
     let id: Uuid = id.parse().map_err(|_| PageError::NotFound)?;
-    let (view, allowed) = load(&state, id, &staff).await?;
+    let (view, allowed, centre) = load(&state, id, &staff).await?;
     let done = query
         .into_inner()
         .done
@@ -284,7 +397,7 @@ pub async fn appeal(
     pages.render(
         &page,
         "appeal_staff.html",
-        context! { appeal => view, allowed, done },
+        context! { appeal => view, allowed, done, centre },
     )
 }
 
@@ -297,7 +410,12 @@ fn beijing(raw: &str) -> Option<chrono::DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-fn request_of(action: &str, form: &HashMap<String, String>) -> Result<ActionRequest, String> {
+fn request_of(
+    action: &str,
+    form: &HashMap<String, String>,
+    co_departments: Vec<String>,
+    primary: Option<Uuid>,
+) -> Result<ActionRequest, String> {
     let text = |name: &str| field(form, name).map(str::to_owned);
     let needed = |name: &'static str| text(name).ok_or(name);
     Ok(match action {
@@ -325,6 +443,26 @@ fn request_of(action: &str, form: &HashMap<String, String>) -> Result<ActionRequ
                 .ok_or_else(|| "until".to_owned())?,
             reason: needed("reason").map_err(str::to_owned)?,
         },
+        "dispatch" => ActionRequest::Dispatch {
+            lead_department_code: needed("lead_department_code").map_err(str::to_owned)?,
+            co_department_codes: co_departments,
+            deadline_class: match text("deadline_class") {
+                None => None,
+                Some(c) => Some(c.parse().map_err(|_| "deadline_class".to_owned())?),
+            },
+            reply_due_at: None,
+            note: text("note"),
+        },
+        "reject" => ActionRequest::Reject {
+            reason: needed("reason").map_err(str::to_owned)?,
+            disposition: text("disposition")
+                .and_then(|d| d.parse().ok())
+                .ok_or_else(|| "disposition".to_owned())?,
+        },
+        "merge" => ActionRequest::Merge {
+            primary_id: primary.ok_or_else(|| "primary".to_owned())?,
+            reason: text("reason"),
+        },
         _ => return Err("action".into()),
     })
 }
@@ -337,10 +475,17 @@ pub async fn act(
     pages: web::Data<Pages>,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    form: Form,
+    pairs: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let staff = require_staff(&req)?;
-    let form = form.into_inner();
+    let pairs = pairs.into_inner();
+    // a multiple choice (co-handlers) comes as repeated names
+    let co_departments: Vec<String> = pairs
+        .iter()
+        .filter(|(k, v)| k == "co_department" && !v.trim().is_empty())
+        .map(|(_, v)| v.trim().to_owned())
+        .collect();
+    let form: HashMap<String, String> = pairs.into_iter().collect();
     check_csrf(&req, form.get("csrf").map(String::as_str))?;
     let (id, action) = path.into_inner();
     let id: Uuid = id.parse().map_err(|_| PageError::NotFound)?;
@@ -349,7 +494,23 @@ pub async fn act(
         .find(|a| *a == action)
         .ok_or(PageError::NotFound)?;
     let version = field(&form, "version").and_then(|v| v.parse::<i32>().ok());
-    let outcome = match request_of(action, &form) {
+    // the primary of a merge, by its tracking number (or id)
+    let primary = match field(&form, "primary") {
+        None => None,
+        Some(p) => {
+            let p = p.to_uppercase();
+            match p.parse::<Uuid>() {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    db::run(&state.pool, move |conn| {
+                        Ok(q::find_by_tracking_no(conn, &p)?.map(|a| a.id))
+                    })
+                    .await?
+                }
+            }
+        }
+    };
+    let outcome = match request_of(action, &form, co_departments, primary) {
         Err(missing) => Err(AppError::invalid(missing, "this field is required")),
         Ok(request) => {
             let wf = state.workflow.clone();
@@ -382,14 +543,14 @@ pub async fn act(
                 _ => return Err(e.into()),
             };
             let page = PageContext::of(&req, Some(staff.clone()));
-            let (view, allowed) = load(&state, id, &staff).await?;
+            let (view, allowed, centre) = load(&state, id, &staff).await?;
             let mut kept = form.clone();
             kept.remove("csrf");
             pages.render_status(
                 &page,
                 status,
                 "appeal_staff.html",
-                context! { appeal => view, allowed, failed => context! { action, message => e.to_string() }, form => kept },
+                context! { appeal => view, allowed, centre, failed => context! { action, message => e.to_string() }, form => kept },
             )
         }
     }

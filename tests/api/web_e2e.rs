@@ -382,3 +382,141 @@ async fn a_form_without_its_csrf_token_is_refused() {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.count("SELECT count(*) FROM appeals"), 0);
 }
+
+#[actix_web::test]
+async fn another_departments_appeal_page_is_forbidden_and_a_stale_session_goes_to_login() {
+    let app = spawn_app().await;
+    let id = app.dispatched().await; // to heating, water co-handling
+    let water = app.login("clerk.water").await;
+    let other = app.login("clerk.urban").await;
+    let page = |token: String| {
+        app.client
+            .get(app.url(&format!("/staff/appeals/{id}")))
+            .header("Cookie", format!("minxin_session={token}"))
+            .send()
+    };
+
+    // a co-handling department may look; another may not, and the page says so
+    let r = page(water).await.expect("get");
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = page(other).await.expect("get");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let body = r.text().await.expect("body");
+    assert!(
+        body.contains("没有权限") && body.contains("You may not see this page"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("小区暖气不热"),
+        "nothing of the appeal shows"
+    );
+
+    // a session cookie that no longer holds (expired, or from another key): to the login page,
+    // told why, and back here afterwards
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .get(app.url(&format!("/staff/appeals/{id}")))
+        .header("Cookie", "minxin_session=not.a.token")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert_eq!(
+        to,
+        format!("/staff/login?next=/staff/appeals/{id}&expired=1")
+    );
+    let r = app
+        .client
+        .get(app.url(&to))
+        .send()
+        .await
+        .expect("login page");
+    assert!(r.text().await.expect("body").contains("登录已过期"));
+}
+
+#[actix_web::test]
+async fn a_dispatcher_works_the_pool_dispatching_merging_and_rejecting() {
+    // Arrange: no routing rules, so three appeals wait in the pool; two are about one matter
+    let app = spawn_app().await;
+    let first = app.file(&citizen_appeal()).await;
+    let mut same = citizen_appeal();
+    same["name"] = json!("李四");
+    same["phone"] = json!("13900001111");
+    let second = app.file(&same).await;
+    let mut prank = citizen_appeal();
+    prank["title"] = json!("测试测试");
+    prank["content"] = json!("随便说说，没有具体问题。");
+    let third = app.file(&prank).await;
+    let id = |v: &serde_json::Value| v["id"].as_str().expect("id").to_owned();
+    let desk = Browser::start(1280, 900).await;
+
+    // Act: the dispatcher lands on the pool
+    desk.goto(&app, "/staff").await;
+    desk.fill("username", "dispatcher").await;
+    desk.fill("password", PASSWORD).await;
+    desk.click("login-submit").await;
+    let pool = desk.text("pool").await;
+    for filed in [&first, &second, &third] {
+        assert!(
+            pool.contains(filed["tracking_no"].as_str().expect("no")),
+            "{pool}"
+        );
+    }
+    assert!(pool.contains("无匹配派单规则"), "{pool}");
+    desk.screenshot("pool").await;
+
+    // the second: the first is its probable duplicate; merged into it by number
+    desk.goto(&app, &format!("/staff/appeals/{}", id(&second)))
+        .await;
+    assert!(desk.text("explain-lead").await.contains("没有规则决定"));
+    let duplicates = desk.text("duplicates").await;
+    assert!(
+        duplicates.contains(first["tracking_no"].as_str().expect("no")),
+        "{duplicates}"
+    );
+    desk.screenshot("appeal-dispatcher").await;
+    desk.fill("merge-primary", first["tracking_no"].as_str().expect("no"))
+        .await;
+    desk.click("do-merge").await;
+    assert!(desk.text("done").await.contains("已合并"));
+
+    // the first: to the heating company, the water company co-handling
+    desk.goto(&app, &format!("/staff/appeals/{}", id(&first)))
+        .await;
+    desk.select("dispatch-lead", "heating").await;
+    desk.select("dispatch-co", "water").await;
+    desk.click("do-dispatch").await;
+    assert!(desk.text("done").await.contains("已派单"));
+
+    // the third: rejected with a disposition; a reason is required first
+    desk.goto(&app, &format!("/staff/appeals/{}", id(&third)))
+        .await;
+    desk.select("reject-disposition", "out_of_scope").await;
+    desk.fill("reject-reason", "无具体诉求").await;
+    desk.click("do-reject").await;
+    assert!(desk.text("done").await.contains("已不予受理"));
+    desk.close().await;
+
+    // Assert: what the database holds
+    let status = |v: &serde_json::Value| {
+        app.count(&format!(
+            "SELECT CASE status WHEN 'dispatched' THEN 1 WHEN 'merged' THEN 2 WHEN 'rejected' THEN 3 ELSE 0 END FROM appeals WHERE id = '{}'",
+            id(v)
+        ))
+    };
+    assert_eq!((status(&first), status(&second), status(&third)), (1, 2, 3));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM assignments WHERE appeal_id = '{}' AND ended_at IS NULL \
+             AND ((role = 'lead' AND department_code = 'heating') OR (role = 'co' AND department_code = 'water'))",
+            id(&first)
+        )),
+        2
+    );
+}
