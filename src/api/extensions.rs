@@ -63,78 +63,78 @@ pub async fn list(
         });
     }
     let limit = q.limit.unwrap_or(100).clamp(1, 500);
-    let rows = db::run(&state.pool, move |conn| {
-        let mut query = extensions::table
-            .inner_join(appeals::table)
-            .inner_join(users::table.on(users::id.eq(extensions::requested_by)))
-            .select((
-                (
-                    extensions::id,
-                    extensions::appeal_id,
-                    appeals::tracking_no,
-                    appeals::title,
-                    extensions::department_code,
-                    users::username,
-                    extensions::reason,
-                ),
-                (
-                    extensions::previous_due_at,
-                    extensions::requested_until,
-                    extensions::status,
-                    extensions::decision_note,
-                    extensions::decided_at,
-                    extensions::created_at,
-                ),
-            ))
-            .order(extensions::created_at.asc())
-            .limit(limit)
-            .into_boxed();
-        if status != "all" {
-            query = query.filter(extensions::status.eq(status));
-        }
-        type Row = (
-            (i64, Uuid, String, String, String, String, String),
-            (
-                DateTime<Utc>,
-                DateTime<Utc>,
-                String,
-                Option<String>,
-                Option<DateTime<Utc>>,
-                DateTime<Utc>,
-            ),
-        );
-        let rows: Vec<Row> = query.load(conn)?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(
-                    (id, appeal_id, tracking_no, title, department_code, requested_by, reason),
-                    (
-                        previous_due_at,
-                        requested_until,
-                        status,
-                        decision_note,
-                        decided_at,
-                        created_at,
-                    ),
-                )| ExtensionView {
-                    id,
-                    appeal_id,
-                    tracking_no,
-                    title,
-                    department_code,
-                    requested_by,
-                    reason,
-                    previous_due_at,
-                    requested_until,
-                    status,
-                    decision_note,
-                    decided_at,
-                    created_at,
-                },
-            )
-            .collect::<Vec<_>>())
-    })
-    .await?;
+    let rows = db::run(&state.pool, move |conn| Ok(rows_of(conn, &status, limit)?)).await?;
     Ok(HttpResponse::Ok().json(rows))
+}
+
+/// Extension requests with the given status (`all` for every one), oldest first.
+pub fn rows_of(
+    conn: &mut diesel::PgConnection,
+    status: &str,
+    limit: i64,
+) -> QueryResult<Vec<ExtensionView>> {
+    let status = status.to_owned();
+    let mut query = extensions::table
+        .inner_join(appeals::table)
+        .inner_join(users::table.on(users::id.eq(extensions::requested_by)))
+        .select((
+            (
+                extensions::id,
+                extensions::appeal_id,
+                appeals::tracking_no,
+                appeals::title,
+                extensions::department_code,
+                users::username,
+                extensions::reason,
+            ),
+            (
+                extensions::previous_due_at,
+                extensions::requested_until,
+                extensions::status,
+                extensions::decision_note,
+                extensions::decided_at,
+                extensions::created_at,
+            ),
+        ))
+        .order(extensions::created_at.asc())
+        .limit(limit)
+        .into_boxed();
+    if status != "all" {
+        query = query.filter(extensions::status.eq(status));
+    }
+    type Row = (
+        (i64, Uuid, String, String, String, String, String),
+        (
+            DateTime<Utc>,
+            DateTime<Utc>,
+            String,
+            Option<String>,
+            Option<DateTime<Utc>>,
+            DateTime<Utc>,
+        ),
+    );
+    let rows: Vec<Row> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                (id, appeal_id, tracking_no, title, department_code, requested_by, reason),
+                (previous_due_at, requested_until, status, decision_note, decided_at, created_at),
+            )| ExtensionView {
+                id,
+                appeal_id,
+                tracking_no,
+                title,
+                department_code,
+                requested_by,
+                reason,
+                previous_due_at,
+                requested_until,
+                status,
+                decision_note,
+                decided_at,
+                created_at,
+            },
+        )
+        .collect::<Vec<_>>())
 }

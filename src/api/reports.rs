@@ -34,7 +34,7 @@ fn bad(field: &str, message: String) -> AppError {
     }
 }
 
-fn day(field: &str, raw: Option<&str>) -> Result<NaiveDate, AppError> {
+pub fn day(field: &str, raw: Option<&str>) -> Result<NaiveDate, AppError> {
     let raw = raw
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -52,7 +52,7 @@ fn day(field: &str, raw: Option<&str>) -> Result<NaiveDate, AppError> {
     })
 }
 
-fn dimensions(raw: Option<&str>) -> Result<Vec<Dimension>, AppError> {
+pub fn dimensions(raw: Option<&str>) -> Result<Vec<Dimension>, AppError> {
     let allowed = || {
         Dimension::ALL
             .iter()
@@ -134,8 +134,27 @@ pub async fn summary(
     let csv = wants_csv(q.format.as_deref())?;
     let wf = state.workflow.clone();
     let rows = db::run(&state.pool, move |conn| {
+        summary_rows(conn, &wf, from, to, &dims)
+    })
+    .await?;
+    if !csv {
+        return Ok(HttpResponse::Ok().json(rows));
+    }
+    csv_response(&rows, &format!("minxin-summary-{from}-{to}.csv"))
+}
+
+/// The summary's rows (see [`summary`]); shared with the supervisor's dashboard.
+pub fn summary_rows(
+    conn: &mut diesel::PgConnection,
+    wf: &crate::workflow::Workflow,
+    from: NaiveDate,
+    to: NaiveDate,
+    dims: &[Dimension],
+) -> Result<Vec<Map<String, Value>>, AppError> {
+    let settings = wf.reports;
+    {
         let cal = wf.calendar.current(conn)?;
-        let groups = summary_of(conn, cal.tz(), from, to, &dims, settings.counted_round)?;
+        let groups = summary_of(conn, cal.tz(), from, to, dims, settings.counted_round)?;
         let departments = reference::list_departments(conn, false)?;
         let mut rows = Vec::with_capacity(groups.len());
         for g in groups {
@@ -159,12 +178,7 @@ pub async fn summary(
             rows.push(row);
         }
         Ok(rows)
-    })
-    .await?;
-    if !csv {
-        return Ok(HttpResponse::Ok().json(rows));
     }
-    csv_response(&rows, &format!("minxin-summary-{from}-{to}.csv"))
 }
 
 /// `format`: json (false) or csv (true).
@@ -179,7 +193,7 @@ fn wants_csv(format: Option<&str>) -> Result<bool, AppError> {
     }
 }
 
-fn csv_response(rows: &[Map<String, Value>], filename: &str) -> Result<HttpResponse, AppError> {
+pub fn csv_response(rows: &[Map<String, Value>], filename: &str) -> Result<HttpResponse, AppError> {
     let body = to_csv(rows).map_err(|e| AppError::Unexpected(e.into()))?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")

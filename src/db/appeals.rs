@@ -359,3 +359,19 @@ pub fn extensions_of(conn: &mut PgConnection, appeal_id: Uuid) -> QueryResult<Ve
         ))
         .load(conn)
 }
+
+/// Overdue open appeals (the reply or sign deadline passed: stage 2 reminded, 3 escalated to
+/// supervisors), escalated first, then the longest overdue.
+pub fn overdue(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<Appeal>> {
+    appeals::table
+        .filter(appeals::status.eq_any(["dispatched", "in_progress"]))
+        .filter(appeals::reply_stage.ge(2).or(appeals::sign_stage.ge(2)))
+        .order((
+            appeals::reply_stage.desc(),
+            appeals::reply_due_at.asc().nulls_last(),
+            appeals::id.asc(),
+        ))
+        .limit(limit)
+        .select(Appeal::as_select())
+        .load(conn)
+}

@@ -6,6 +6,7 @@
 //! call change an appeal the same way. Templates are minijinja, escaped for HTML by default
 //! (a title holding `<script>` is shown as text), embedded in the binary.
 
+mod dashboard;
 mod i18n;
 mod public;
 mod resident;
@@ -42,6 +43,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("login.html", include_str!("../../templates/login.html")),
     ("queue.html", include_str!("../../templates/queue.html")),
     ("pool.html", include_str!("../../templates/pool.html")),
+    (
+        "dashboard.html",
+        include_str!("../../templates/dashboard.html"),
+    ),
     (
         "appeal_staff.html",
         include_str!("../../templates/appeal_staff.html"),
@@ -391,6 +396,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(staff::home)
         .service(staff::queue)
         .service(staff::pool)
+        .service(dashboard::dashboard)
+        .service(dashboard::summary_csv)
+        .service(dashboard::ranking_csv)
+        .service(dashboard::decide_extension)
         .service(staff::appeal_page)
         .service(staff::act)
         .service(public::report);

@@ -118,10 +118,10 @@ pub async fn logout(
 #[get("/staff")]
 pub async fn home(req: HttpRequest) -> Result<HttpResponse, PageError> {
     let staff = require_staff(&req)?;
-    let to = if staff.role == Role::Clerk {
-        "/staff/queue"
-    } else {
-        "/staff/pool"
+    let to = match staff.role {
+        Role::Clerk => "/staff/queue",
+        Role::Supervisor => "/staff/dashboard",
+        _ => "/staff/pool",
     };
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, to))

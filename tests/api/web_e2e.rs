@@ -520,3 +520,125 @@ async fn a_dispatcher_works_the_pool_dispatching_merging_and_rejecting() {
         2
     );
 }
+
+#[actix_web::test]
+async fn a_supervisor_sees_the_numbers_move_and_decides_an_extension() {
+    // Arrange: one appeal handled and rated, one in progress whose clerk asks for more time
+    let app = spawn_app().await;
+    let desk = Browser::start(1280, 1000).await;
+    desk.goto(&app, "/staff").await;
+    desk.fill("username", "supervisor").await;
+    desk.fill("password", PASSWORD).await;
+    desk.click("login-submit").await;
+    let before = desk.text("period-form").await;
+    assert!(!before.is_empty());
+    let empty = desk.source().await;
+    assert!(
+        !empty.contains("id=\"summary\""),
+        "nothing received yet this month"
+    );
+
+    let rated = app.replied("heating", "clerk.heating").await;
+    let dispatcher = app.login("dispatcher").await;
+    let r = app
+        .act(
+            rated,
+            "follow-up",
+            &json!({"contacted": true, "solved": true, "satisfaction": "very_satisfied"}),
+            &dispatcher,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let slow = app.dispatched().await;
+    let clerk = app.login("clerk.heating").await;
+    let r = app.act(slow, "sign", &json!({}), &clerk).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let due: chrono::DateTime<chrono::Utc> = r.body["reply_due_at"]
+        .as_str()
+        .expect("reply due")
+        .parse()
+        .expect("instant");
+    let r = app
+        .act(
+            slow,
+            "extension",
+            &json!({"until": (due + chrono::Duration::days(2)).to_rfc3339(), "reason": "需要更换管道，等待材料"}),
+            &clerk,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // Act: the dashboard again
+    desk.goto(&app, "/staff/dashboard").await;
+    let summary = desk.text("summary").await;
+    let page = desk.source().await;
+
+    // Assert: the rated appeal counts (a composite of 100%), the request waits for a decision
+    assert!(summary.contains("100.0%"), "{summary}");
+    let heating: String = {
+        let r = app.get("/api/v1/departments", None).await;
+        r.body
+            .as_array()
+            .expect("departments")
+            .iter()
+            .find(|d| d["code"] == "heating")
+            .and_then(|d| d["name"].as_str())
+            .expect("heating")
+            .to_owned()
+    };
+    assert!(
+        summary.contains(&heating),
+        "the heating company's row: {summary}"
+    );
+    assert!(page.contains("<svg"), "the charts are drawn");
+    assert!(desk.text("best").await.contains("100.0%"));
+    desk.screenshot("dashboard").await;
+    let slow_no = app.count(&format!(
+        "SELECT count(*) FROM extensions WHERE appeal_id = '{slow}' AND status = 'pending'"
+    ));
+    assert_eq!(slow_no, 1);
+    let tracking: String = {
+        let r = app
+            .get(&format!("/api/v1/appeals/{slow}"), Some(&dispatcher))
+            .await;
+        r.body["tracking_no"].as_str().expect("no").to_owned()
+    };
+    desk.click(&format!("approve-{tracking}")).await;
+    assert!(desk.text("done").await.contains("已批准"));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM extensions WHERE appeal_id = '{slow}' AND status = 'approved'"
+        )),
+        1
+    );
+
+    // the CSV download carries the session, and the BOM Excel needs
+    let cookie = desk
+        .client
+        .get_named_cookie("minxin_session")
+        .await
+        .expect("session cookie");
+    let csv = app
+        .client
+        .get(app.url("/staff/dashboard/summary.csv?group_by=department"))
+        .header("Cookie", format!("minxin_session={}", cookie.value()))
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(csv.status(), StatusCode::OK);
+    let bytes = csv.bytes().await.expect("body");
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "BOM");
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("department_code") && !text.contains("13812341234"));
+    desk.close().await;
+
+    // a clerk may not see it
+    let r = app
+        .client
+        .get(app.url("/staff/dashboard"))
+        .header("Cookie", format!("minxin_session={clerk}"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
