@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::json::JsonBody;
-use crate::auth::{JwtKeys, password};
+use crate::auth::JwtKeys;
 use crate::db::{self, users};
 use crate::domain::enums::Role;
 use crate::error::AppError;
@@ -45,14 +45,7 @@ pub async fn login(
         password: given,
     } = body.value;
     let user = db::run(&state.pool, move |conn| {
-        let user = users::find_by_username(conn, username.trim())?;
-        // Verify against a decoy when the user is unknown, so timing tells nothing.
-        let stored = user
-            .as_ref()
-            .map(|u| u.password_hash.as_str())
-            .unwrap_or(password::decoy_hash());
-        let ok = password::verify(&given, stored);
-        Ok(user.filter(|u| ok && u.active))
+        Ok(users::check_credentials(conn, &username, &given)?)
     })
     .await?
     .ok_or_else(|| AppError::Unauthorized("wrong username or password".into()))?;

@@ -15,6 +15,23 @@ pub fn find_by_username(conn: &mut PgConnection, username: &str) -> QueryResult<
         .optional()
 }
 
+/// The active account with this username and password, if any. An unknown username is checked
+/// against a decoy hash, so the time taken tells nothing; a wrong username and a wrong password
+/// look alike. Used by the API's login and the staff login page.
+pub fn check_credentials(
+    conn: &mut PgConnection,
+    username: &str,
+    given: &str,
+) -> QueryResult<Option<User>> {
+    let user = find_by_username(conn, username.trim())?;
+    let stored = user
+        .as_ref()
+        .map(|u| u.password_hash.as_str())
+        .unwrap_or(crate::auth::password::decoy_hash());
+    let ok = crate::auth::password::verify(given, stored);
+    Ok(user.filter(|u| ok && u.active))
+}
+
 pub struct NewUser<'a> {
     pub username: &'a str,
     pub password_hash: &'a str,

@@ -269,6 +269,11 @@ impl ResponseError for PageError {
     }
 }
 
+/// A form field's value, trimmed; `None` when absent or blank.
+fn field<'f>(form: &'f std::collections::HashMap<String, String>, name: &str) -> Option<&'f str> {
+    form.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+}
+
 /// Percent-encodes a path for a query value.
 pub fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

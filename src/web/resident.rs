@@ -9,7 +9,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::session::check_csrf;
-use super::{PageContext, PageError, Pages};
+use super::{PageContext, PageError, Pages, field};
 use crate::api::now;
 use crate::db::{self, appeals as q, reference};
 use crate::domain::audit::canonical_json;
@@ -19,10 +19,6 @@ use crate::startup::AppState;
 use crate::workflow::{self, Answers, IdempotencyKey};
 
 type Form = web::Form<HashMap<String, String>>;
-
-fn field<'f>(form: &'f HashMap<String, String>, name: &str) -> Option<&'f str> {
-    form.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
-}
 
 #[derive(Serialize)]
 struct Choice {

@@ -10,11 +10,11 @@ use minijinja::context;
 use uuid::Uuid;
 
 use super::session::{check_csrf, expired_session_cookie, require_staff, session_cookie};
-use super::{PageContext, PageError, Pages, safe_next};
+use super::{PageContext, PageError, Pages, field, safe_next};
 use crate::api::appeals::{staff_view, view_after_action, visible_appeal};
 use crate::api::now;
 use crate::api::views::AppealSummary;
-use crate::auth::{Claims, JwtKeys, password};
+use crate::auth::{Claims, JwtKeys};
 use crate::db::{self, appeals as q, users};
 use crate::domain::enums::{Role, Visibility};
 use crate::domain::lifecycle::{self, Action, Actor};
@@ -23,10 +23,6 @@ use crate::startup::AppState;
 use crate::workflow::{self, ActionRequest};
 
 type Form = web::Form<HashMap<String, String>>;
-
-fn field<'f>(form: &'f HashMap<String, String>, name: &str) -> Option<&'f str> {
-    form.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
-}
 
 #[derive(serde::Deserialize)]
 pub struct LoginQuery {
@@ -67,13 +63,7 @@ pub async fn login(
     let given = form.get("password").cloned().unwrap_or_default();
     let name = username.clone();
     let user = db::run(&state.pool, move |conn| {
-        let user = users::find_by_username(conn, &name)?;
-        let stored = user
-            .as_ref()
-            .map(|u| u.password_hash.as_str())
-            .unwrap_or(password::decoy_hash());
-        let ok = password::verify(&given, stored);
-        Ok(user.filter(|u| ok && u.active))
+        Ok(users::check_credentials(conn, &name, &given)?)
     })
     .await?;
     let Some(user) = user else {
