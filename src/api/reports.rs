@@ -452,63 +452,7 @@ pub async fn hotspots(
     let csv = wants_csv(q.format.as_deref())?;
     let wf = state.workflow.clone();
     let mut rows = db::run(&state.pool, move |conn| {
-        let cal = wf.calendar.current(conn)?;
-        let tz = cal.tz();
-        let previous = first
-            .checked_sub_months(chrono::Months::new(1))
-            .ok_or_else(|| bad("period", "period is out of range".into()))?;
-        let last = next.pred_opt().unwrap_or(next);
-        let spots = if db::reports::cube_matches(conn, tz.name())? {
-            db::reports::hotspots_cube(conn, previous, first, last, digits)?
-        } else {
-            stale_cube(tz);
-            db::reports::hotspots_naive(
-                conn,
-                midnight(tz, previous)?,
-                midnight(tz, first)?,
-                midnight(tz, next)?,
-                digits,
-            )?
-        };
-        let categories = reference::list_categories(conn)?;
-        let divisions = reference::list_divisions(conn)?;
-        Ok(spots
-            .into_iter()
-            .filter(|h| h.count > 0)
-            .map(|h| {
-                let mut row = Map::new();
-                row.insert(
-                    "category_name".into(),
-                    json!(
-                        categories
-                            .iter()
-                            .find(|c| c.code == h.category_code)
-                            .map(|c| c.name.clone())
-                    ),
-                );
-                row.insert(
-                    "division_name".into(),
-                    json!(
-                        divisions
-                            .iter()
-                            .find(|d| d.code == h.division_code)
-                            .map(|d| d.name.clone())
-                    ),
-                );
-                row.insert("growth".into(), json!(h.count - h.previous));
-                row.insert(
-                    "growth_rate".into(),
-                    json!(
-                        (h.previous > 0).then(|| (h.count - h.previous) as f64 / h.previous as f64)
-                    ),
-                );
-                row.insert("category_code".into(), json!(h.category_code));
-                row.insert("division_code".into(), json!(h.division_code));
-                row.insert("count".into(), json!(h.count));
-                row.insert("previous".into(), json!(h.previous));
-                row
-            })
-            .collect::<Vec<_>>())
+        hotspot_rows(conn, &wf, first, next, digits)
     })
     .await?;
     let key = |r: &Map<String, Value>, f: &str| r[f].as_i64().unwrap_or(0);
@@ -546,6 +490,73 @@ pub async fn hotspots(
         "most": most,
         "fastest_growing": growing,
     })))
+}
+
+/// Every category × division (district: 6 digits, street: 9) with appeals received in the month
+/// starting `first`, with the month before's count and the growth; no personal data. Shared
+/// by the API and the supervisor's dashboard.
+pub fn hotspot_rows(
+    conn: &mut diesel::PgConnection,
+    wf: &crate::workflow::Workflow,
+    first: NaiveDate,
+    next: NaiveDate,
+    digits: i32,
+) -> Result<Vec<Map<String, Value>>, AppError> {
+    let cal = wf.calendar.current(conn)?;
+    let tz = cal.tz();
+    let previous = first
+        .checked_sub_months(chrono::Months::new(1))
+        .ok_or_else(|| bad("period", "period is out of range".into()))?;
+    let last = next.pred_opt().unwrap_or(next);
+    let spots = if db::reports::cube_matches(conn, tz.name())? {
+        db::reports::hotspots_cube(conn, previous, first, last, digits)?
+    } else {
+        stale_cube(tz);
+        db::reports::hotspots_naive(
+            conn,
+            midnight(tz, previous)?,
+            midnight(tz, first)?,
+            midnight(tz, next)?,
+            digits,
+        )?
+    };
+    let categories = reference::list_categories(conn)?;
+    let divisions = reference::list_divisions(conn)?;
+    Ok(spots
+        .into_iter()
+        .filter(|h| h.count > 0)
+        .map(|h| {
+            let mut row = Map::new();
+            row.insert(
+                "category_name".into(),
+                json!(
+                    categories
+                        .iter()
+                        .find(|c| c.code == h.category_code)
+                        .map(|c| c.name.clone())
+                ),
+            );
+            row.insert(
+                "division_name".into(),
+                json!(
+                    divisions
+                        .iter()
+                        .find(|d| d.code == h.division_code)
+                        .map(|d| d.name.clone())
+                ),
+            );
+            row.insert("growth".into(), json!(h.count - h.previous));
+            row.insert(
+                "growth_rate".into(),
+                json!((h.previous > 0).then(|| (h.count - h.previous) as f64 / h.previous as f64)),
+            );
+            row.insert("category_code".into(), json!(h.category_code));
+            row.insert("division_code".into(), json!(h.division_code));
+            row.insert("count".into(), json!(h.count));
+            row.insert("previous".into(), json!(h.previous));
+            row
+        })
+        .collect::<Vec<_>>())
 }
 
 /// Rows as CSV: a UTF-8 BOM, a header of the field names, one line per row.

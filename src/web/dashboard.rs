@@ -14,7 +14,7 @@ use super::session::{check_csrf, require_staff};
 use super::{PageContext, PageError, Pages};
 use crate::api::now;
 use crate::api::reports::{
-    csv_response, day, dimensions, month_bounds, ranking_rows, summary_rows,
+    csv_response, day, dimensions, hotspot_rows, month_bounds, ranking_rows, summary_rows,
 };
 use crate::api::views::AppealSummary;
 use crate::auth::Claims;
@@ -113,16 +113,22 @@ pub async fn dashboard(
     let trend_from = this_month() - Months::new(11);
     let trend_to = now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
     let wf = state.workflow.clone();
-    let (rows, ranking, trend, overdue, extensions) = db::run(&state.pool, move |conn| {
-        Ok((
-            summary_rows(conn, &wf, from, to, &dims)?,
-            ranking_rows(conn, &wf, month_first, month_next)?,
-            summary_rows(conn, &wf, trend_from, trend_to, &month_dims)?,
-            q::overdue(conn, 20)?,
-            crate::api::extensions::rows_of(conn, "pending", 50)?,
-        ))
-    })
-    .await?;
+    let (rows, ranking, trend, overdue, extensions, mut hotspots) =
+        db::run(&state.pool, move |conn| {
+            Ok((
+                summary_rows(conn, &wf, from, to, &dims)?,
+                ranking_rows(conn, &wf, month_first, month_next)?,
+                summary_rows(conn, &wf, trend_from, trend_to, &month_dims)?,
+                q::overdue(conn, 20)?,
+                crate::api::extensions::rows_of(conn, "pending", 50)?,
+                hotspot_rows(conn, &wf, month_first, month_next, 6)?,
+            ))
+        })
+        .await?;
+    // 热点: the month's largest category × district counts, the candidates for 每月一题
+    let count = |r: &Map<String, Json>| r.get("count").and_then(Json::as_i64).unwrap_or(0);
+    hotspots.sort_by_key(|r| std::cmp::Reverse(count(r)));
+    hotspots.truncate(10);
     let ranked: Vec<&Map<String, Json>> = ranking.iter().filter(|r| !r["rank"].is_null()).collect();
     let best: Vec<_> = ranked.iter().take(5).collect();
     let worst: Vec<_> = ranked.iter().rev().take(5).collect();
@@ -179,6 +185,7 @@ pub async fn dashboard(
             worst,
             overdue,
             extensions,
+            hotspots,
             done => q.done,
             trend_svg => Value::from_safe_string(vertical_bars(&trend_bars, "received")),
             ranking_svg => Value::from_safe_string(horizontal_bars(&ranking_bars)),

@@ -425,6 +425,12 @@ const MESSAGES: &[[&str; 3]] = &[
     ["g_month", "月份", "Month"],
     ["valid_follow_ups", "有效回访", "Valid follow-ups"],
     [
+        "hotspots",
+        "热点问题（每月一题候选）",
+        "Hotspots (candidates for the monthly topic),",
+    ],
+    ["growth", "较上月", "Against last month"],
+    [
         "trend",
         "近12个月受理量",
         "Appeals received, last 12 months",

@@ -138,10 +138,18 @@ impl Browser {
         self.client.source().await.expect("source")
     }
 
+    /// Saves a screenshot: into docs/screenshots/ (the README shows them) when
+    /// `MINXIN_SCREENSHOTS=1`, else into the temporary folder, so that a test run leaves the
+    /// working tree as it was.
     async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("screenshot");
-        let dir = std::path::Path::new("docs/screenshots");
-        std::fs::create_dir_all(dir).expect("screenshot folder");
+        assert!(png.starts_with(b"\x89PNG"), "a PNG");
+        let dir = if std::env::var_os("MINXIN_SCREENSHOTS").is_some() {
+            std::path::PathBuf::from("docs/screenshots")
+        } else {
+            std::env::temp_dir().join("minxin-screenshots")
+        };
+        std::fs::create_dir_all(&dir).expect("screenshot folder");
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
     }
 
@@ -592,6 +600,12 @@ async fn a_supervisor_sees_the_numbers_move_and_decides_an_extension() {
     );
     assert!(page.contains("<svg"), "the charts are drawn");
     assert!(desk.text("best").await.contains("100.0%"));
+    // the month's hotspot: the category and district of both appeals
+    let hotspots = desk.text("hotspots").await;
+    assert!(
+        hotspots.contains("铁东区") && hotspots.contains("+2"),
+        "{hotspots}"
+    );
     desk.screenshot("dashboard").await;
     let slow_no = app.count(&format!(
         "SELECT count(*) FROM extensions WHERE appeal_id = '{slow}' AND status = 'pending'"
