@@ -411,6 +411,27 @@ const MESSAGES: &[[&str; 3]] = &[
     ],
     ["rule", "规则", "Rule"],
     ["outcome", "结果", "Outcome"],
+    // administration
+    ["nav_rules", "派单目录", "Routing rules"],
+    ["rules_title", "派单目录（派单规则）", "The routing rules"],
+    [
+        "rules_intro",
+        "规则按优先级从小到大匹配，第一条决定主办单位的规则生效。编辑规则请使用 API（/api/docs）。",
+        "Rules match in priority order; the first that sets a lead department decides. Edit them through the API (/api/docs).",
+    ],
+    ["rules_test", "测试派单", "Test the rules"],
+    ["rules_test_submit", "看看派给谁", "Where would it go?"],
+    ["rules_table", "当前规则", "Current rules"],
+    ["priority", "优先级", "Priority"],
+    ["conditions", "条件", "Conditions"],
+    ["rule_action", "派单", "Action"],
+    ["continues", "继续匹配", "continues"],
+    ["disabled", "已停用", "disabled"],
+    [
+        "no_rules",
+        "还没有规则：所有诉求进入问题池。",
+        "No rules yet: every appeal goes to the pool.",
+    ],
     // the supervisor
     ["nav_dashboard", "督办看板", "Dashboard"],
     ["dashboard_title", "督办看板", "Supervisor's dashboard"],

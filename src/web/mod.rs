@@ -6,6 +6,7 @@
 //! call change an appeal the same way. Templates are minijinja, escaped for HTML by default
 //! (a title holding `<script>` is shown as text), embedded in the binary.
 
+mod admin;
 mod dashboard;
 mod i18n;
 mod public;
@@ -43,6 +44,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("login.html", include_str!("../../templates/login.html")),
     ("queue.html", include_str!("../../templates/queue.html")),
     ("pool.html", include_str!("../../templates/pool.html")),
+    (
+        "admin_rules.html",
+        include_str!("../../templates/admin_rules.html"),
+    ),
     (
         "dashboard.html",
         include_str!("../../templates/dashboard.html"),
@@ -401,6 +406,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(staff::home)
         .service(staff::queue)
         .service(staff::pool)
+        .service(admin::rules_page)
+        .service(admin::explain)
         .service(dashboard::dashboard)
         .service(dashboard::summary_csv)
         .service(dashboard::ranking_csv)
@@ -447,6 +454,16 @@ mod tests {
         let pages = Pages::new(false);
         for (name, _) in TEMPLATES {
             assert!(pages.env.get_template(name).is_ok(), "{name}");
+        }
+        // and every template file is registered
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        for entry in std::fs::read_dir(dir).expect("templates folder") {
+            let name = entry.expect("entry").file_name();
+            let name = name.to_string_lossy();
+            assert!(
+                TEMPLATES.iter().any(|(t, _)| *t == name),
+                "templates/{name} is not in TEMPLATES"
+            );
         }
         assert_eq!(percent(Value::from(0.8567)), "85.7%");
         assert_eq!(percent(Value::from(())), "—");

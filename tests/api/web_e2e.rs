@@ -656,3 +656,61 @@ async fn a_supervisor_sees_the_numbers_move_and_decides_an_extension() {
         .expect("get");
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
+
+#[actix_web::test]
+async fn an_administrator_reads_the_rule_table_and_tests_where_an_appeal_would_go() {
+    let app = spawn_app().await;
+    assert!(app.load_demo_rules() > 0);
+    let desk = Browser::start(1280, 1000).await;
+    desk.goto(&app, "/staff/admin/rules").await;
+    desk.fill("username", "admin").await;
+    desk.fill("password", PASSWORD).await;
+    desk.click("login-submit").await;
+    let admin = app.login("admin").await;
+    let direct = app
+        .client
+        .get(app.url("/staff/admin/rules"))
+        .header("Cookie", format!("minxin_session={admin}"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        direct.status(),
+        StatusCode::OK,
+        "{}",
+        direct.text().await.unwrap_or_default()
+    );
+    let table = desk.text("rules").await;
+    assert!(table.contains("03.01"), "{table}");
+
+    // the test box: a heating complaint in the heating season goes to the heating company
+    desk.fill("t-title", "暖气不热").await;
+    desk.fill("t-content", "室温只有14度").await;
+    desk.fill("t-category", "03.01.01").await;
+    desk.fill("t-division", "210302001").await;
+    desk.click("explain-submit").await;
+    let lead = desk.text("explain-lead").await;
+    let month = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%m")
+        .to_string();
+    if ["11", "12", "01", "02", "03"].contains(&month.as_str()) {
+        assert!(lead.contains("heating"), "{lead}");
+    } else {
+        assert!(!lead.is_empty(), "{lead}");
+    }
+    assert!(!desk.text("explain").await.is_empty());
+    desk.screenshot("admin-rules").await;
+    desk.close().await;
+
+    // a clerk may not see the table
+    let clerk = app.login("clerk.heating").await;
+    let r = app
+        .client
+        .get(app.url("/staff/admin/rules"))
+        .header("Cookie", format!("minxin_session={clerk}"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
