@@ -70,6 +70,7 @@ pub async fn queue(
             &department,
             &statuses,
             q::Due::Any,
+            false,
             per_page,
             (page - 1) * per_page,
         )?)

@@ -259,9 +259,11 @@ pub fn queue(
     department: &str,
     statuses: &[String],
     due: Due,
+    awaiting_co_handlers: bool,
     limit: i64,
     offset: i64,
 ) -> QueryResult<Page<(Appeal, String)>> {
+    let co = diesel::alias!(assignments as co);
     let base = || {
         let mut q = appeals::table
             .inner_join(assignments::table)
@@ -270,6 +272,17 @@ pub fn queue(
             .into_boxed();
         if !statuses.is_empty() {
             q = q.filter(appeals::status.eq_any(statuses.to_vec()));
+        }
+        if awaiting_co_handlers {
+            // led here, with a co-handling department that has not yet signed for its part
+            q = q
+                .filter(assignments::role.eq("lead"))
+                .filter(diesel::dsl::exists(
+                    co.filter(co.field(assignments::appeal_id).eq(appeals::id))
+                        .filter(co.field(assignments::role).eq("co"))
+                        .filter(co.field(assignments::ended_at).is_null())
+                        .filter(co.field(assignments::signed_at).is_null()),
+                ));
         }
         match due {
             Due::Any => q,

@@ -236,6 +236,7 @@ const MESSAGES: &[[&str; 3]] = &[
     ["tab_due_soon", "即将到期", "Due soon"],
     ["tab_overdue", "已超期", "Overdue"],
     ["tab_suspended", "暂停中", "Suspended"],
+    ["tab_awaiting_co", "待协办单位签收", "Awaiting co-handlers"],
     ["tab_all", "全部", "All"],
     ["sort_by_deadline", "按期限排序", "By deadline"],
     ["time_left", "剩余", "Left"],

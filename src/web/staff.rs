@@ -165,12 +165,13 @@ pub async fn pool(
 }
 
 /// The workbench's tabs.
-const TABS: [&str; 6] = [
+const TABS: [&str; 7] = [
     "to_sign",
     "in_progress",
     "due_soon",
     "overdue",
     "suspended",
+    "awaiting_co",
     "all",
 ];
 
@@ -219,14 +220,24 @@ pub async fn queue(
         "due_soon" => (open(), q::Due::Between(at, at + Duration::hours(24))),
         "overdue" => (open(), q::Due::Before(at)),
         "suspended" => (vec!["suspended".into()], q::Due::Any),
+        "awaiting_co" => (
+            vec![
+                "dispatched".into(),
+                "in_progress".into(),
+                "suspended".into(),
+            ],
+            q::Due::Any,
+        ),
         _ => (Vec::new(), q::Due::Any),
     };
+    let awaiting_co = tab == "awaiting_co";
     let result = db::run(&state.pool, move |conn| {
         Ok(q::queue(
             conn,
             &department,
             &statuses,
             due,
+            awaiting_co,
             PER_PAGE,
             (number - 1) * PER_PAGE,
         )?)

@@ -714,3 +714,36 @@ async fn an_administrator_reads_the_rule_table_and_tests_where_an_appeal_would_g
         .expect("get");
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
+
+#[actix_web::test]
+async fn the_workbench_lists_what_waits_for_a_co_handler_until_it_signs() {
+    // Arrange: heating leads, water co-handles; heating has signed, water not yet
+    let app = spawn_app().await;
+    let id = app.dispatched().await;
+    let heating = app.login("clerk.heating").await;
+    let water = app.login("clerk.water").await;
+    let r = app.act(id, "sign", &json!({}), &heating).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let tracking_no = r.body["tracking_no"].as_str().expect("no").to_owned();
+    let tab = |token: String| {
+        let app = &app;
+        async move {
+            let r = app
+                .client
+                .get(app.url("/staff/queue?tab=awaiting_co"))
+                .header("Cookie", format!("minxin_session={token}"))
+                .send()
+                .await
+                .expect("get");
+            assert_eq!(r.status(), StatusCode::OK);
+            r.text().await.expect("body")
+        }
+    };
+
+    // Act and Assert: listed for the lead while water has not signed, not for water itself
+    assert!(tab(heating.clone()).await.contains(&tracking_no));
+    assert!(!tab(water.clone()).await.contains(&tracking_no));
+    let r = app.act(id, "sign", &json!({}), &water).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(!tab(heating).await.contains(&tracking_no));
+}
