@@ -126,44 +126,8 @@ mod copy_schema {
         }
     }
 
-    // the report cube, and a temporary table of its shape (`add_cells`)
-    diesel::table! {
-        report_cube (cuboid, day, department_code, district_code, street_code, category_code, channel, appellant_kind) {
-            cuboid -> Int2,
-            day -> Date,
-            department_code -> Text,
-            district_code -> Text,
-            street_code -> Text,
-            category_code -> Text,
-            channel -> Text,
-            appellant_kind -> Text,
-            received -> Int4,
-            dispatched -> Int4,
-            resolved -> Int4,
-            signed -> Int4,
-            signed_on_time -> Int4,
-            replied -> Int4,
-            replied_on_time -> Int4,
-            overdue_open -> Int4,
-            returned -> Int4,
-            rehandled -> Int4,
-            followed_up -> Int4,
-            handling_minutes -> Int8,
-            unrated -> Int4,
-            repeats -> Int4,
-            contacted_latest -> Int4,
-            solved_latest -> Int4,
-            very_satisfied_latest -> Int4,
-            satisfied_latest -> Int4,
-            basically_latest -> Int4,
-            contacted_first -> Int4,
-            solved_first -> Int4,
-            very_satisfied_first -> Int4,
-            satisfied_first -> Int4,
-            basically_first -> Int4,
-        }
-    }
-
+    // a temporary table of the report cube's shape, for the cells summed into existing ones
+    // (`add_cells`; the cube itself is `crate::db::schema::report_cube`)
     diesel::table! {
         report_cells (cuboid, day, department_code, district_code, street_code, category_code, channel, appellant_kind) {
             cuboid -> Int2,
@@ -1173,7 +1137,7 @@ fn add_cells(conn: &mut PgConnection, cells: &Cells) -> anyhow::Result<usize> {
                 encoded_s = started.elapsed().as_secs_f64(),
                 "bulk load: report cells encoded"
             );
-            copy_in!(conn, copy_schema::report_cube::table, &data)
+            copy_in!(conn, crate::db::schema::report_cube::table, &data)
                 .context("adding the loaded appeals' new report cells")?;
         }
         if !old.is_empty() {

@@ -1361,6 +1361,21 @@ pub fn invalid_link() -> AppError {
     }
 }
 
+/// The appeal a follow-up link is for, if the link can be answered now: with the round it asks
+/// about and when it expires (the API's form and the rating page).
+pub fn follow_up_link_appeal(
+    conn: &mut PgConnection,
+    wf: &Workflow,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<(Appeal, i32, DateTime<Utc>), AppError> {
+    let (id, round, expires) = wf.read_follow_up_token(token)?;
+    let appeal = q::find(conn, id)?.ok_or_else(invalid_link)?;
+    let cal = wf.calendar.current(conn)?;
+    check_link_usable(conn, &cal, &appeal, round, expires, now)?;
+    Ok((appeal, round, expires))
+}
+
 /// Why a follow-up link cannot be answered now, if it cannot.
 pub fn check_link_usable(
     conn: &mut PgConnection,

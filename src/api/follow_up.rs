@@ -56,10 +56,7 @@ pub async fn form(
     let wf = state.workflow.clone();
     let token = token.into_inner();
     let form = db::run(&state.pool, move |conn| {
-        let (id, round, expires) = wf.read_follow_up_token(&token)?;
-        let appeal = q::find(conn, id)?.ok_or_else(workflow::invalid_link)?;
-        let cal = wf.calendar.current(conn)?;
-        workflow::check_link_usable(conn, &cal, &appeal, round, expires, now())?;
+        let (appeal, round, expires) = workflow::follow_up_link_appeal(conn, &wf, &token, now())?;
         let last = q::replies_of(conn, appeal.id)?.into_iter().last();
         let department_name = match appeal.lead_department_code.as_deref() {
             Some(code) => reference::find_department(conn, code)?.map(|d| d.name),

@@ -28,19 +28,6 @@ fn require_admin(req: &HttpRequest) -> Result<Claims, PageError> {
     Ok(staff)
 }
 
-/// A rule as the table shows it: its conditions and action as compact JSON.
-#[derive(serde::Serialize)]
-struct RuleLine {
-    id: i64,
-    version: i32,
-    name: String,
-    priority: i32,
-    enabled: bool,
-    continue_matching: bool,
-    conditions: String,
-    action: String,
-}
-
 async fn render(
     req: &HttpRequest,
     pages: &Pages,
@@ -51,20 +38,10 @@ async fn render(
     problem: Option<String>,
 ) -> Result<HttpResponse, PageError> {
     let page = PageContext::of(req, Some(staff));
-    let rules = db::run(&state.pool, |conn| Ok(store::current_rules(conn)?)).await?;
-    let rules: Vec<RuleLine> = rules
+    let rules: Vec<RuleView> = db::run(&state.pool, |conn| Ok(store::current_rules(conn)?))
+        .await?
         .into_iter()
         .map(RuleView::from)
-        .map(|r| RuleLine {
-            id: r.id,
-            version: r.version,
-            name: r.name,
-            priority: r.priority,
-            enabled: r.enabled,
-            continue_matching: r.continue_matching,
-            conditions: r.conditions.to_string(),
-            action: r.action.to_string(),
-        })
         .collect();
     pages.render(
         &page,

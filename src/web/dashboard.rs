@@ -11,7 +11,7 @@ use serde_json::{Map, Value as Json};
 use uuid::Uuid;
 
 use super::session::{check_csrf, require_staff};
-use super::{PageContext, PageError, Pages};
+use super::{PageContext, PageError, Pages, escape_html};
 use crate::api::now;
 use crate::api::reports::{
     csv_response, day, dimensions, hotspot_rows, month_bounds, ranking_rows, summary_rows,
@@ -219,8 +219,11 @@ pub async fn summary_csv(
         done: None,
     };
     let (from, to, problem) = period(&asked, state.workflow.reports.max_period_days);
-    if let Some(p) = problem {
-        return Err(PageError::Unexpected(anyhow::anyhow!("bad period: {p}")));
+    if let Some(message) = problem {
+        return Err(PageError::Refused {
+            status: actix_web::http::StatusCode::BAD_REQUEST,
+            message,
+        });
     }
     let group_by = q
         .group_by
@@ -293,13 +296,6 @@ pub async fn decide_extension(
         .finish())
 }
 
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// A column chart: one bar per label, the value above it. Text is escaped.
 fn vertical_bars(bars: &[(String, f64)], title: &str) -> String {
     let (w, h, pad) = (640.0, 220.0, 30.0);
@@ -311,7 +307,7 @@ fn vertical_bars(bars: &[(String, f64)], title: &str) -> String {
     };
     let mut out = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" class=\"chart\">",
-        xml_escape(title)
+        escape_html(title)
     );
     for (i, (label, value)) in bars.iter().enumerate() {
         let bh = (h - 2.0 * pad) * value / max;
@@ -322,12 +318,12 @@ fn vertical_bars(bars: &[(String, f64)], title: &str) -> String {
              <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\">{value}</text>\
              <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\">{}</text>",
             step * 0.7,
-            xml_escape(label),
+            escape_html(label),
             x + step * 0.35,
             y - 4.0,
             x + step * 0.35,
             h - pad + 14.0,
-            xml_escape(label.get(5..).unwrap_or(label)),
+            escape_html(label.get(5..).unwrap_or(label)),
         ));
     }
     out.push_str("</svg>");
@@ -350,7 +346,7 @@ fn horizontal_bars(bars: &[(String, f64)]) -> String {
              <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\">{value:.1}</text>",
             label_w - 6.0,
             y + row * 0.65,
-            xml_escape(label),
+            escape_html(label),
             row * 0.7,
             label_w + bw + 4.0,
             y + row * 0.65,

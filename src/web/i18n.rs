@@ -130,7 +130,18 @@ const MESSAGES: &[[&str; 3]] = &[
         "请修改标出的内容后再提交。",
         "Please correct the marked field and submit again.",
     ],
-    ["field_problem", "请检查", "Please check"],
+    ["field_problem", "请填写或更正", "Please fill in or correct"],
+    [
+        "hint_phone",
+        "手机号如 13812341234，座机如 0412-5551234。",
+        "A mobile number such as 13812341234, or a landline such as 0412-5551234.",
+    ],
+    [
+        "hint_credit_code",
+        "18位统一社会信用代码，见营业执照。",
+        "The 18-character code on the business licence.",
+    ],
+    ["hint_title", "不超过100字。", "At most 100 characters."],
     // receipt
     ["receipt_title", "已受理", "Received"],
     [
@@ -282,6 +293,21 @@ const MESSAGES: &[[&str; 3]] = &[
         "Replied; awaiting the appellant's rating.",
     ],
     ["notes", "备注", "Notes"],
+    [
+        "refused_409",
+        "未能办理：工单状态已变化或不允许此操作，请刷新页面后再试。",
+        "Not done: the appeal's state changed or does not allow this; reload the page and try again.",
+    ],
+    [
+        "refused_403",
+        "未能办理：您无权对该工单进行此操作。",
+        "Not done: you may not do this to this appeal.",
+    ],
+    [
+        "refused_422",
+        "未能办理：请检查填写的内容。",
+        "Not done: please check what you entered.",
+    ],
     [
         "no_actions",
         "当前状态下没有您可以办理的操作。",
@@ -466,6 +492,11 @@ const MESSAGES: &[[&str; 3]] = &[
         "Overdue and escalated appeals",
     ],
     ["none_overdue", "没有超期工单。", "Nothing overdue."],
+    [
+        "overdue_caption",
+        "督办的在前，最多显示20件",
+        "Escalated first; at most 20 shown",
+    ],
     ["supervised", "督办", "supervised"],
     [
         "extensions",

@@ -200,6 +200,10 @@ pub enum PageError {
     /// staff page without a valid session: to the login page, then back
     #[error("login needed")]
     Login { next: String, expired: bool },
+    /// a request the workflow refused (bad input, wrong state, a lapsed link, the database away):
+    /// its status and its reason, said on the page
+    #[error("{message}")]
+    Refused { status: StatusCode, message: String },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -213,7 +217,11 @@ impl From<AppError> for PageError {
                 next: "/staff".into(),
                 expired: true,
             },
-            other => PageError::Unexpected(anyhow::anyhow!("{other}")),
+            AppError::Unexpected(e) => PageError::Unexpected(e),
+            other => PageError::Refused {
+                status: other.status_code(),
+                message: other.to_string(),
+            },
         }
     }
 }
@@ -224,6 +232,7 @@ impl ResponseError for PageError {
             PageError::NotFound => StatusCode::NOT_FOUND,
             PageError::Forbidden(_) | PageError::Csrf => StatusCode::FORBIDDEN,
             PageError::Login { .. } => StatusCode::SEE_OTHER,
+            PageError::Refused { status, .. } => *status,
             PageError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -244,12 +253,25 @@ impl ResponseError for PageError {
         }
         // A plain page in both languages: the error may come from before the language was
         // known, and it must not depend on the template engine that may have failed.
+        let detail = match self {
+            PageError::Refused { message, .. } => {
+                format!(
+                    "<p id=\"error-detail\"><small>{}</small></p>",
+                    escape_html(message)
+                )
+            }
+            _ => String::new(),
+        };
         let (zh, en) = match self {
             PageError::NotFound => ("找不到该页面。", "No such page."),
             PageError::Forbidden(_) => ("您没有权限查看此页面。", "You may not see this page."),
             PageError::Csrf => (
                 "表单已过期，请返回刷新后重试。",
                 "This form has expired: go back, reload and try again.",
+            ),
+            PageError::Refused { status, .. } if status.is_client_error() => (
+                "请求未能完成，请返回检查后重试。",
+                "This could not be done: go back, check and try again.",
             ),
             _ => (
                 "服务器暂时无法处理您的请求，请稍后再试。",
@@ -261,7 +283,7 @@ impl ResponseError for PageError {
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
              <title>出错了 · Error</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head>\
              <body><main class=\"narrow\"><h1>出错了 <small>Error {}</small></h1>\
-             <p id=\"error-message\">{zh}</p><p lang=\"en\">{en}</p>\
+             <p id=\"error-message\">{zh}</p><p lang=\"en\">{en}</p>{detail}\
              <p><a href=\"/\">返回首页 · Back to the start</a></p></main></body></html>",
             self.status_code().as_u16()
         );
@@ -277,6 +299,15 @@ impl ResponseError for PageError {
 /// A form field's value, trimmed; `None` when absent or blank.
 fn field<'f>(form: &'f std::collections::HashMap<String, String>, name: &str) -> Option<&'f str> {
     form.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+}
+
+/// Escapes text for HTML outside the templates (the plain error page).
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 /// Percent-encodes a path for a query value.
@@ -467,6 +498,46 @@ mod tests {
         }
         assert_eq!(percent(Value::from(0.8567)), "85.7%");
         assert_eq!(percent(Value::from(())), "—");
+    }
+
+    #[test]
+    fn refusals_become_pages_with_their_status_and_an_escaped_reason() {
+        let refused = PageError::from(AppError::Conflict("state <b>changed</b>".into()));
+        let response = refused.error_response();
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        let body = actix_web::body::to_bytes(response.into_body());
+        let body = futures_util::FutureExt::now_or_never(body)
+            .expect("ready")
+            .expect("body");
+        let html = String::from_utf8_lossy(&body);
+        assert!(html.contains("请求未能完成") && html.contains("state &lt;b&gt;changed&lt;/b&gt;"));
+        for (error, status) in [
+            (
+                AppError::invalid("title", "x"),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (AppError::Gone("x".into()), StatusCode::GONE),
+            (
+                AppError::Unavailable("x".into()),
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            (AppError::NotFound("x".into()), StatusCode::NOT_FOUND),
+            (AppError::Forbidden("x".into()), StatusCode::FORBIDDEN),
+            (
+                AppError::Unexpected(anyhow::anyhow!("secret")),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
+        ] {
+            assert_eq!(PageError::from(error).status_code(), status);
+        }
+        // an unexpected error's cause stays in the log, never on the page
+        let response =
+            PageError::from(AppError::Unexpected(anyhow::anyhow!("secret"))).error_response();
+        let body =
+            futures_util::FutureExt::now_or_never(actix_web::body::to_bytes(response.into_body()))
+                .expect("ready")
+                .expect("body");
+        assert!(!String::from_utf8_lossy(&body).contains("secret"));
     }
 
     #[test]

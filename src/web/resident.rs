@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use super::session::check_csrf;
 use super::{PageContext, PageError, Pages, field};
 use crate::api::now;
-use crate::db::{self, appeals as q, reference};
+use crate::db::{self, reference};
 use crate::domain::audit::canonical_json;
 use crate::domain::ids::TrackingNo;
 use crate::domain::intake::IntakeRequest;
@@ -317,10 +317,7 @@ pub async fn follow_up_page(
     let wf = state.workflow.clone();
     let t = token.clone();
     let found = db::run(&state.pool, move |conn| {
-        let (id, round, expires) = wf.read_follow_up_token(&t)?;
-        let appeal = q::find(conn, id)?.ok_or_else(workflow::invalid_link)?;
-        let cal = wf.calendar.current(conn)?;
-        workflow::check_link_usable(conn, &cal, &appeal, round, expires, now())?;
+        let (appeal, _, expires) = workflow::follow_up_link_appeal(conn, &wf, &t, now())?;
         Ok((appeal.tracking_no, appeal.title, expires))
     })
     .await;

@@ -551,7 +551,7 @@ pub async fn act(
                 &page,
                 status,
                 "appeal_staff.html",
-                context! { appeal => view, allowed, centre, failed => context! { action, message => e.to_string() }, form => kept },
+                context! { appeal => view, allowed, centre, failed => context! { action, status => status.as_u16(), message => e.to_string() }, form => kept },
             )
         }
     }

@@ -160,6 +160,16 @@ impl Browser {
     }
 }
 
+/// A page fetched with a staff session cookie holding `token` (no browser needed).
+async fn page_as(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(path))
+        .header("Cookie", format!("minxin_session={token}"))
+        .send()
+        .await
+        .expect("get")
+}
+
 /// Waits for an element of the next page.
 async fn phone_wait(browser: &Browser, id: &str) {
     browser.text(id).await;
@@ -397,17 +407,12 @@ async fn another_departments_appeal_page_is_forbidden_and_a_stale_session_goes_t
     let id = app.dispatched().await; // to heating, water co-handling
     let water = app.login("clerk.water").await;
     let other = app.login("clerk.urban").await;
-    let page = |token: String| {
-        app.client
-            .get(app.url(&format!("/staff/appeals/{id}")))
-            .header("Cookie", format!("minxin_session={token}"))
-            .send()
-    };
+    let path = format!("/staff/appeals/{id}");
 
     // a co-handling department may look; another may not, and the page says so
-    let r = page(water).await.expect("get");
+    let r = page_as(&app, &path, &water).await;
     assert_eq!(r.status(), StatusCode::OK);
-    let r = page(other).await.expect("get");
+    let r = page_as(&app, &path, &other).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let body = r.text().await.expect("body");
     assert!(
@@ -632,13 +637,12 @@ async fn a_supervisor_sees_the_numbers_move_and_decides_an_extension() {
         .get_named_cookie("minxin_session")
         .await
         .expect("session cookie");
-    let csv = app
-        .client
-        .get(app.url("/staff/dashboard/summary.csv?group_by=department"))
-        .header("Cookie", format!("minxin_session={}", cookie.value()))
-        .send()
-        .await
-        .expect("csv");
+    let csv = page_as(
+        &app,
+        "/staff/dashboard/summary.csv?group_by=department",
+        cookie.value(),
+    )
+    .await;
     assert_eq!(csv.status(), StatusCode::OK);
     let bytes = csv.bytes().await.expect("body");
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "BOM");
@@ -647,13 +651,7 @@ async fn a_supervisor_sees_the_numbers_move_and_decides_an_extension() {
     desk.close().await;
 
     // a clerk may not see it
-    let r = app
-        .client
-        .get(app.url("/staff/dashboard"))
-        .header("Cookie", format!("minxin_session={clerk}"))
-        .send()
-        .await
-        .expect("get");
+    let r = page_as(&app, "/staff/dashboard", &clerk).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
 
@@ -666,20 +664,6 @@ async fn an_administrator_reads_the_rule_table_and_tests_where_an_appeal_would_g
     desk.fill("username", "admin").await;
     desk.fill("password", PASSWORD).await;
     desk.click("login-submit").await;
-    let admin = app.login("admin").await;
-    let direct = app
-        .client
-        .get(app.url("/staff/admin/rules"))
-        .header("Cookie", format!("minxin_session={admin}"))
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(
-        direct.status(),
-        StatusCode::OK,
-        "{}",
-        direct.text().await.unwrap_or_default()
-    );
     let table = desk.text("rules").await;
     assert!(table.contains("03.01"), "{table}");
 
@@ -705,13 +689,7 @@ async fn an_administrator_reads_the_rule_table_and_tests_where_an_appeal_would_g
 
     // a clerk may not see the table
     let clerk = app.login("clerk.heating").await;
-    let r = app
-        .client
-        .get(app.url("/staff/admin/rules"))
-        .header("Cookie", format!("minxin_session={clerk}"))
-        .send()
-        .await
-        .expect("get");
+    let r = page_as(&app, "/staff/admin/rules", &clerk).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
 
@@ -728,13 +706,7 @@ async fn the_workbench_lists_what_waits_for_a_co_handler_until_it_signs() {
     let tab = |token: String| {
         let app = &app;
         async move {
-            let r = app
-                .client
-                .get(app.url("/staff/queue?tab=awaiting_co"))
-                .header("Cookie", format!("minxin_session={token}"))
-                .send()
-                .await
-                .expect("get");
+            let r = page_as(app, "/staff/queue?tab=awaiting_co", &token).await;
             assert_eq!(r.status(), StatusCode::OK);
             r.text().await.expect("body")
         }
