@@ -171,9 +171,12 @@ pub fn import_file(
             (Ok(outcome), Ok((totals, cells))) => {
                 progress(size, size);
                 let totals = match cells {
-                    Some(cells) => {
-                        bulk::complete(&mut conn, writer_conns.first_mut(), totals, &cells)?
-                    }
+                    Some(cells) => bulk::complete(
+                        &mut conn,
+                        writer_conns.iter_mut().collect(),
+                        totals,
+                        &cells,
+                    )?,
                     None => totals,
                 };
                 Outcome {

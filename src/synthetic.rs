@@ -763,9 +763,9 @@ pub fn generate(
         }
     });
     let (totals, cells) = outcome?;
-    let spare = connections.first_mut().map(|(c, _)| c);
+    let spares = connections.iter_mut().map(|(c, _)| c).collect();
     let totals = match cells {
-        Some(cells) => bulk::complete(&mut conn, spare, totals, &cells)?,
+        Some(cells) => bulk::complete(&mut conn, spares, totals, &cells)?,
         None => totals,
     };
     bulk::resume_folding(&mut conn);

@@ -526,7 +526,9 @@ pub fn minxin(db_url: &str, args: &[&str], env: &[(&str, &str)]) -> (bool, Strin
             "MINXIN_CONFIG_DIR",
             concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
         )
-        .env_remove("MINXIN_ENV");
+        .env_remove("MINXIN_ENV")
+        // bulk loads (seed, import) check every report contribution against report_rows
+        .env("MINXIN_BULK_CROSSCHECK", "1");
     for (k, v) in env {
         cmd.env(k, v);
     }
