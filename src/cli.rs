@@ -593,12 +593,16 @@ fn add_user(settings: &Settings, new: &NewStaff<'_>) -> anyhow::Result<()> {
     {
         bail!("`{email}` is not an e-mail address");
     }
-    if role == Role::Clerk && department.is_none() {
-        bail!("a clerk needs --department CODE (see GET /api/v1/departments)");
-    }
-    if password.chars().count() < 8 {
-        bail!("the password must have at least 8 characters");
-    }
+    // the same rules as the administrators' users page
+    use crate::domain::reference as rules;
+    rules::check_username(username).map_err(|e| anyhow::anyhow!(e.message))?;
+    rules::check_role_department(role, department).map_err(|e| {
+        anyhow::anyhow!(
+            "{} (--department CODE; see GET /api/v1/departments)",
+            e.message
+        )
+    })?;
+    rules::check_password(password).map_err(|e| anyhow::anyhow!(e.message))?;
     let mut conn = db::connect(settings.database_url()?)?;
     if let Some(code) = department
         && db::reference::find_department(&mut conn, code)?.is_none()

@@ -1,6 +1,7 @@
 //! minxin (民心): a city appeal platform — intake, the problem pool, dispatch, department
 //! handling under deadlines, follow-up and a tamper-evident audit log. See docs/ARCHITECTURE.md.
 
+pub mod admin;
 pub mod api;
 pub mod assign;
 pub mod auth;

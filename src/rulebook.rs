@@ -44,6 +44,24 @@ pub fn compile(conn: &mut PgConnection, extra: Option<Rule>) -> Result<CompiledR
     Ok(CompiledRules::compile(rules, &directory))
 }
 
+/// Compiles the current rules with a draft under test in place of rule `replacing` (or beside
+/// them all when it is a new rule).
+pub fn compile_draft(
+    conn: &mut PgConnection,
+    draft: Rule,
+    replacing: Option<i64>,
+) -> Result<CompiledRules, AppError> {
+    let rows = store::current_rules(conn)?;
+    let mut rules: Vec<Rule> = rows
+        .iter()
+        .filter(|r| Some(r.id) != replacing)
+        .filter_map(rule_of)
+        .collect();
+    rules.push(draft);
+    let directory = store::directory(conn)?;
+    Ok(CompiledRules::compile(rules, &directory))
+}
+
 /// A stored rule as the matcher sees it; a row that no longer parses is skipped (and logged).
 pub fn rule_of(row: &RoutingRuleRow) -> Option<Rule> {
     let conditions = serde_json::from_value(row.conditions.clone());

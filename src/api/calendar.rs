@@ -159,7 +159,7 @@ pub struct DayBody {
     pub name: String,
 }
 
-fn parse_date(raw: &str) -> Result<NaiveDate, AppError> {
+pub(crate) fn parse_date(raw: &str) -> Result<NaiveDate, AppError> {
     let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| AppError::BadRequest {
         code: "invalid_path",
         message: format!("`{raw}` is not a date like 2026-10-01"),
@@ -190,48 +190,61 @@ pub async fn put_day(
 ) -> Result<HttpResponse, AppError> {
     let date = parse_date(&date)?;
     let body = body.value;
-    let name = body.name.trim().to_owned();
+    let claims = admin.0.0;
+    let day = db::run(&state.pool, move |conn| {
+        set_day(conn, &claims, date, body.kind, &body.name)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(day))
+}
+
+/// Declares `date` a holiday or a make-up working day: checked (the calendar must still have
+/// working time), saved, the calendar's version bumped (every instance reloads it) and the
+/// change recorded in the administrative chain, in one transaction. The API and the calendar
+/// page both call this.
+pub(crate) fn set_day(
+    conn: &mut diesel::PgConnection,
+    claims: &crate::auth::Claims,
+    date: NaiveDate,
+    kind: DayKind,
+    name: &str,
+) -> Result<DayView, AppError> {
+    let name = name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 64 {
         return Err(AppError::invalid(
             "name",
             "name must be 1 to 64 characters, e.g. 国庆节",
         ));
     }
-    let claims = admin.0.0;
-    let kind = body.kind;
-    let day = db::run(&state.pool, move |conn| {
-        use diesel::Connection;
-        conn.transaction(|conn| {
-            store::lock(conn)?;
-            let (mut spec, _) = store::load(conn)?;
-            spec.days.insert(date, kind);
-            Calendar::new(spec).map_err(refused)?;
-            let at = now();
-            let previous = store::put_day(conn, date, kind, &name, Some(claims.sub), at)?;
-            let kind_str = kind_name(kind);
-            store::append_admin_event(
-                conn,
-                Some(claims.sub),
-                claims.role.as_str(),
-                "calendar",
-                "day_set",
-                &json!({
-                    "date": date,
-                    "kind": kind_str,
-                    "name": name,
-                    "previous": previous.map(|p| json!({"kind": p.kind, "name": p.name})),
-                }),
-                at,
-            )?;
-            Ok(DayView {
-                date,
-                kind: kind_str.into(),
-                name,
-            })
+    use diesel::Connection;
+    conn.transaction(|conn| {
+        store::lock(conn)?;
+        let (mut spec, _) = store::load(conn)?;
+        spec.days.insert(date, kind);
+        Calendar::new(spec).map_err(refused)?;
+        let at = now();
+        let previous = store::put_day(conn, date, kind, &name, Some(claims.sub), at)?;
+        let kind_str = kind_name(kind);
+        store::append_admin_event(
+            conn,
+            Some(claims.sub),
+            claims.role.as_str(),
+            "calendar",
+            "day_set",
+            &json!({
+                "date": date,
+                "kind": kind_str,
+                "name": name,
+                "previous": previous.map(|p| json!({"kind": p.kind, "name": p.name})),
+            }),
+            at,
+        )?;
+        Ok(DayView {
+            date,
+            kind: kind_str.into(),
+            name,
         })
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(day))
 }
 
 fn kind_name(kind: DayKind) -> &'static str {
@@ -255,36 +268,43 @@ pub async fn delete_day(
 ) -> Result<HttpResponse, AppError> {
     let date = parse_date(&date)?;
     let claims = admin.0.0;
-    db::run(&state.pool, move |conn| {
-        use diesel::Connection;
-        conn.transaction(|conn| {
-            store::lock(conn)?;
-            let (mut spec, _) = store::load(conn)?;
-            if spec.days.remove(&date).is_none() {
-                return Err(AppError::NotFound(format!(
-                    "{date} is neither a holiday nor a make-up working day"
-                )));
-            }
-            Calendar::new(spec).map_err(refused)?;
-            let at = now();
-            let previous = store::delete_day(conn, date, Some(claims.sub), at)?;
-            store::append_admin_event(
-                conn,
-                Some(claims.sub),
-                claims.role.as_str(),
-                "calendar",
-                "day_removed",
-                &json!({
-                    "date": date,
-                    "previous": previous.map(|p| json!({"kind": p.kind, "name": p.name})),
-                }),
-                at,
-            )?;
-            Ok(())
-        })
-    })
-    .await?;
+    db::run(&state.pool, move |conn| remove_day(conn, &claims, date)).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Removes a date's override (404 when it has none), in one transaction with its recorded
+/// event; shared by the API and the calendar page.
+pub(crate) fn remove_day(
+    conn: &mut diesel::PgConnection,
+    claims: &crate::auth::Claims,
+    date: NaiveDate,
+) -> Result<(), AppError> {
+    use diesel::Connection;
+    conn.transaction(|conn| {
+        store::lock(conn)?;
+        let (mut spec, _) = store::load(conn)?;
+        if spec.days.remove(&date).is_none() {
+            return Err(AppError::NotFound(format!(
+                "{date} is neither a holiday nor a make-up working day"
+            )));
+        }
+        Calendar::new(spec).map_err(refused)?;
+        let at = now();
+        let previous = store::delete_day(conn, date, Some(claims.sub), at)?;
+        store::append_admin_event(
+            conn,
+            Some(claims.sub),
+            claims.role.as_str(),
+            "calendar",
+            "day_removed",
+            &json!({
+                "date": date,
+                "previous": previous.map(|p| json!({"kind": p.kind, "name": p.name})),
+            }),
+            at,
+        )?;
+        Ok(())
+    })
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::json::JsonBody;
-use crate::auth::{AdminStaff, CentreStaff};
+use crate::auth::{AdminStaff, CentreStaff, Claims};
 use crate::db::models::RoutingRuleRow;
 use crate::db::routing::{self as store, NewRuleVersion};
 use crate::db::{self, appeals as q};
@@ -267,21 +267,50 @@ pub async fn create(
     body: RuleBody<RuleInput>,
 ) -> Result<HttpResponse, AppError> {
     let input = body.value;
-    let by = admin.0.0.sub;
-    let saved = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
-            let warnings = validate(conn, &input, None)?;
-            let id = store::next_rule_id(conn)?;
-            let row = save_version(conn, id, 1, &input, by)?;
-            Ok(RuleSaved {
-                rule: row.into(),
-                warnings,
-            })
-        })
-    })
-    .await?;
-    tracing::info!(rule = saved.rule.id, "routing rule created");
+    let by = admin.0.0;
+    let saved = db::run(&state.pool, move |conn| create_rule(conn, &by, &input)).await?;
     Ok(HttpResponse::Created().json(saved))
+}
+
+/// Creates a rule (version 1): validated, saved, recorded in the administrative chain and the
+/// routing version bumped, in one transaction. The API and the rule page both call this.
+pub(crate) fn create_rule(
+    conn: &mut PgConnection,
+    by: &Claims,
+    input: &RuleInput,
+) -> Result<RuleSaved, AppError> {
+    let saved = conn.transaction(|conn| {
+        let warnings = validate(conn, input, None)?;
+        let id = store::next_rule_id(conn)?;
+        let row = save_version(conn, id, 1, input, by.sub)?;
+        record_rule(conn, by, "created", &row)?;
+        Ok::<_, AppError>(RuleSaved {
+            rule: row.into(),
+            warnings,
+        })
+    })?;
+    tracing::info!(rule = saved.rule.id, by = %by.username, "routing rule created");
+    Ok(saved)
+}
+
+/// The rule change in the administrative audit chain.
+fn record_rule(
+    conn: &mut PgConnection,
+    by: &Claims,
+    action: &str,
+    row: &RoutingRuleRow,
+) -> Result<(), AppError> {
+    crate::admin::record(
+        conn,
+        by,
+        "routing_rule",
+        action,
+        serde_json::json!({
+            "id": row.id, "version": row.version, "name": row.name, "priority": row.priority,
+            "enabled": row.enabled, "continue_matching": row.continue_matching,
+            "conditions": row.conditions, "action": row.action, "note": row.note,
+        }),
+    )
 }
 
 fn save_version(
@@ -329,21 +358,29 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     let id = parse_rule_id(&id)?;
     let input = body.value;
-    let by = admin.0.0.sub;
-    let saved = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
-            let current = store::lock_current(conn, id)?
-                .ok_or_else(|| AppError::NotFound(format!("no routing rule {id}")))?;
-            let warnings = validate(conn, &input, Some(id))?;
-            let row = save_version(conn, id, current.version + 1, &input, by)?;
-            Ok(RuleSaved {
-                rule: row.into(),
-                warnings,
-            })
+    let by = admin.0.0;
+    let saved = db::run(&state.pool, move |conn| update_rule(conn, &by, id, &input)).await?;
+    Ok(HttpResponse::Ok().json(saved))
+}
+
+/// Saves a new version of a rule (one transaction, recorded, the routing version bumped).
+pub(crate) fn update_rule(
+    conn: &mut PgConnection,
+    by: &Claims,
+    id: i64,
+    input: &RuleInput,
+) -> Result<RuleSaved, AppError> {
+    conn.transaction(|conn| {
+        let current = store::lock_current(conn, id)?
+            .ok_or_else(|| AppError::NotFound(format!("no routing rule {id}")))?;
+        let warnings = validate(conn, input, Some(id))?;
+        let row = save_version(conn, id, current.version + 1, input, by.sub)?;
+        record_rule(conn, by, "changed", &row)?;
+        Ok(RuleSaved {
+            rule: row.into(),
+            warnings,
         })
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(saved))
 }
 
 /// Switches a rule off or on (a new version).
@@ -367,28 +404,38 @@ pub async fn switch(
             )));
         }
     };
-    let by = admin.0.0.sub;
-    let row = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
-            let current = store::lock_current(conn, id)?
-                .ok_or_else(|| AppError::NotFound(format!("no routing rule {id}")))?;
-            if current.enabled == enabled {
-                return Ok(current);
-            }
-            let mut input = input_of(&current)?;
-            input.enabled = enabled;
-            input.note = Some(format!("{switch}d"));
-            if enabled {
-                validate(conn, &input, Some(id))?;
-            }
-            save_version(conn, id, current.version + 1, &input, by)
-        })
-    })
-    .await?;
+    let by = admin.0.0;
+    let row = db::run(&state.pool, move |conn| switch_rule(conn, &by, id, enabled)).await?;
     Ok(HttpResponse::Ok().json(RuleView::from(row)))
 }
 
-fn input_of(row: &RoutingRuleRow) -> Result<RuleInput, AppError> {
+/// Switches a rule on or off (a new version, recorded); switching on validates it again.
+pub(crate) fn switch_rule(
+    conn: &mut PgConnection,
+    by: &Claims,
+    id: i64,
+    enabled: bool,
+) -> Result<RoutingRuleRow, AppError> {
+    conn.transaction(|conn| {
+        let current = store::lock_current(conn, id)?
+            .ok_or_else(|| AppError::NotFound(format!("no routing rule {id}")))?;
+        if current.enabled == enabled {
+            return Ok(current);
+        }
+        let change = if enabled { "enabled" } else { "disabled" };
+        let mut input = input_of(&current)?;
+        input.enabled = enabled;
+        input.note = Some(change.into());
+        if enabled {
+            validate(conn, &input, Some(id))?;
+        }
+        let row = save_version(conn, id, current.version + 1, &input, by.sub)?;
+        record_rule(conn, by, change, &row)?;
+        Ok(row)
+    })
+}
+
+pub(crate) fn input_of(row: &RoutingRuleRow) -> Result<RuleInput, AppError> {
     let rule = rulebook::rule_of(row)
         .ok_or_else(|| AppError::Conflict(format!("stored rule {} does not parse", row.id)))?;
     Ok(RuleInput {
@@ -419,7 +466,18 @@ pub async fn reorder(
     body: JsonBody<ReorderBody>,
 ) -> Result<HttpResponse, AppError> {
     let ids = body.value.ids;
-    let by = admin.0.0.sub;
+    let by = admin.0.0;
+    let rows = db::run(&state.pool, move |conn| reorder_rules(conn, &by, &ids)).await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(RuleView::from).collect::<Vec<_>>()))
+}
+
+/// Gives the listed rules priorities 10, 20, 30 … in that order (a recorded new version for
+/// each whose priority changes); returns the table as it now stands.
+pub(crate) fn reorder_rules(
+    conn: &mut PgConnection,
+    by: &Claims,
+    ids: &[i64],
+) -> Result<Vec<RoutingRuleRow>, AppError> {
     let mut seen = std::collections::HashSet::new();
     if let Some(dup) = ids.iter().find(|id| !seen.insert(**id)) {
         return Err(AppError::invalid(
@@ -427,24 +485,21 @@ pub async fn reorder(
             format!("rule {dup} is listed twice"),
         ));
     }
-    let rows = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
-            for (i, id) in ids.iter().enumerate() {
-                let current = store::lock_current(conn, *id)?
-                    .ok_or_else(|| AppError::invalid("ids", format!("no routing rule {id}")))?;
-                let priority = (i as i32 + 1) * 10;
-                if current.priority != priority {
-                    let mut input = input_of(&current)?;
-                    input.priority = priority;
-                    input.note = Some("reordered".into());
-                    save_version(conn, *id, current.version + 1, &input, by)?;
-                }
+    conn.transaction(|conn| {
+        for (i, id) in ids.iter().enumerate() {
+            let current = store::lock_current(conn, *id)?
+                .ok_or_else(|| AppError::invalid("ids", format!("no routing rule {id}")))?;
+            let priority = (i as i32 + 1) * 10;
+            if current.priority != priority {
+                let mut input = input_of(&current)?;
+                input.priority = priority;
+                input.note = Some("reordered".into());
+                let row = save_version(conn, *id, current.version + 1, &input, by.sub)?;
+                record_rule(conn, by, "reordered", &row)?;
             }
-            Ok(store::current_rules(conn)?)
-        })
+        }
+        Ok(store::current_rules(conn)?)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(RuleView::from).collect::<Vec<_>>()))
 }
 
 /// What to explain: an existing appeal, or a sample shaped like an intake body.
@@ -570,63 +625,84 @@ pub async fn test_draft(
         return Err(AppError::invalid("last", "last must be between 1 and 5000"));
     }
     let report = db::run(&state.pool, move |conn| {
-        let warnings = validate(conn, &rule, None)?;
-        const DRAFT_ID: i64 = -1;
-        let draft = Rule {
-            id: DRAFT_ID,
-            version: 0,
-            name: rule.name.clone(),
-            priority: rule.priority,
-            enabled: true,
-            continue_matching: rule.continue_matching,
-            conditions: rule.conditions.clone(),
-            action: rule.action.clone(),
-        };
-        let with_draft = rulebook::compile(conn, Some(draft))?;
-        let appeals = q::latest(conn, last)?;
-        let mut taken_from = std::collections::BTreeMap::<String, usize>::new();
-        let mut sent_to = std::collections::BTreeMap::<String, usize>::new();
-        let mut would_decide = 0;
-        for a in &appeals {
-            let decision = with_draft.decide(&sample_of_appeal(a)?);
-            if decision
-                .deciding_rule
-                .as_ref()
-                .is_some_and(|r| r.id == DRAFT_ID)
-            {
-                would_decide += 1;
-                let from = a
-                    .lead_department_code
-                    .clone()
-                    .unwrap_or_else(|| "pool".into());
-                *taken_from.entry(from).or_default() += 1;
-                let to = decision.lead_department.unwrap_or_else(|| "pool".into());
-                *sent_to.entry(to).or_default() += 1;
-            }
+        let (report, _) = test_draft_rule(conn, &rule, last, None, None)?;
+        Ok(report)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// The id a draft rule has while it is tried.
+pub(crate) const DRAFT_ID: i64 = -1;
+
+/// Tries a draft rule (validated exactly as a saved one) on the `last` most recent appeals, in
+/// place of rule `replacing` when it edits one: how many it would decide, taken from where and
+/// sent where. With a `sample`, also the explanation of where that sample would go with the
+/// draft in the table. Nothing is saved. The API's test-draft call and the rule page share it.
+pub(crate) fn test_draft_rule(
+    conn: &mut PgConnection,
+    rule: &RuleInput,
+    last: i64,
+    replacing: Option<i64>,
+    sample: Option<&Sample<'_>>,
+) -> Result<(DraftReport, Option<Explanation>), AppError> {
+    let warnings = validate(conn, rule, replacing)?;
+    let draft = Rule {
+        id: DRAFT_ID,
+        version: 0,
+        name: rule.name.trim().to_owned(),
+        priority: rule.priority,
+        enabled: true,
+        continue_matching: rule.continue_matching,
+        conditions: rule.conditions.clone(),
+        action: rule.action.clone(),
+    };
+    let with_draft = rulebook::compile_draft(conn, draft, replacing)?;
+    let appeals = q::latest(conn, last)?;
+    let mut taken_from = std::collections::BTreeMap::<String, usize>::new();
+    let mut sent_to = std::collections::BTreeMap::<String, usize>::new();
+    let mut would_decide = 0;
+    for a in &appeals {
+        let decision = with_draft.decide(&sample_of_appeal(a)?);
+        if decision
+            .deciding_rule
+            .as_ref()
+            .is_some_and(|r| r.id == DRAFT_ID)
+        {
+            would_decide += 1;
+            let from = a
+                .lead_department_code
+                .clone()
+                .unwrap_or_else(|| "pool".into());
+            *taken_from.entry(from).or_default() += 1;
+            let to = decision.lead_department.unwrap_or_else(|| "pool".into());
+            *sent_to.entry(to).or_default() += 1;
         }
-        let counts = |m: std::collections::BTreeMap<String, usize>| {
-            let mut v: Vec<CountBy> = m
-                .into_iter()
-                .map(|(department_code, count)| CountBy {
-                    department_code,
-                    count,
-                })
-                .collect();
-            v.sort_by(|a, b| {
-                b.count
-                    .cmp(&a.count)
-                    .then(a.department_code.cmp(&b.department_code))
-            });
-            v
-        };
-        Ok(DraftReport {
+    }
+    let counts = |m: std::collections::BTreeMap<String, usize>| {
+        let mut v: Vec<CountBy> = m
+            .into_iter()
+            .map(|(department_code, count)| CountBy {
+                department_code,
+                count,
+            })
+            .collect();
+        v.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then(a.department_code.cmp(&b.department_code))
+        });
+        v
+    };
+    let explanation = sample.map(|s| with_draft.explain(s));
+    Ok((
+        DraftReport {
             examined: appeals.len(),
             would_decide,
             taken_from: counts(taken_from),
             sent_to: counts(sent_to),
             warnings,
-        })
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(report))
+        },
+        explanation,
+    ))
 }

@@ -302,3 +302,12 @@ pub fn verify_admin_chain(conn: &mut PgConnection) -> QueryResult<(u64, Option<(
     }
     Ok((events.len() as u64, None))
 }
+
+/// The latest administrative events of every subject, newest first.
+pub fn recent_admin_events(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<AdminEvent>> {
+    admin_events::table
+        .order(admin_events::seq.desc())
+        .limit(limit)
+        .select(AdminEvent::as_select())
+        .load(conn)
+}

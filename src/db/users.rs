@@ -62,3 +62,64 @@ pub fn usernames(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<(Uuid
         .select((users::id, users::username))
         .load(conn)
 }
+
+/// Every account, by role and username.
+pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<User>> {
+    users::table
+        .order((users::role.asc(), users::username.asc()))
+        .select(User::as_select())
+        .load(conn)
+}
+
+/// The account, locked against a concurrent edit.
+pub fn lock_by_username(conn: &mut PgConnection, username: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::username.eq(username))
+        .select(User::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+pub fn set_email(conn: &mut PgConnection, id: Uuid, email: Option<&str>) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::email.eq(email))
+        .execute(conn)
+}
+
+pub fn set_active(conn: &mut PgConnection, id: Uuid, active: bool) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::active.eq(active))
+        .execute(conn)
+}
+
+pub fn set_password_hash(conn: &mut PgConnection, id: Uuid, hash: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::password_hash.eq(hash))
+        .execute(conn)
+}
+
+pub fn set_role(
+    conn: &mut PgConnection,
+    id: Uuid,
+    role: &str,
+    department_code: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::role.eq(role),
+            users::department_code.eq(department_code),
+        ))
+        .execute(conn)
+}
+
+/// Active administrators, locked: two administrators demoting each other at once queue here,
+/// so the last one is never removed.
+pub fn lock_active_admins(conn: &mut PgConnection) -> QueryResult<Vec<Uuid>> {
+    users::table
+        .filter(users::role.eq("admin"))
+        .filter(users::active.eq(true))
+        .select(users::id)
+        .for_update()
+        .load(conn)
+}

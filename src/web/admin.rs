@@ -1,127 +1,237 @@
-//! Administration (issue 7, in part): the routing rule table (派单目录) in matching order, with a
-//! "test this rule" box that shows, for a sample appeal, which rule decides and why each one
-//! before it did not. Editing rules, departments, categories, divisions, users and calendars
-//! is done through the API for now.
+//! Administration (issue 7, point 6), for administrators only (other staff get the 403 page;
+//! without a session, the login page and back):
+//!
+//! - `/staff/admin`: the sections and the latest entries of the administrative audit log;
+//! - `departments`: list, add, edit (name, kind, division, e-mail, active, auto-assignment);
+//! - `categories`: the tree; add under a node, rename, switch on and off — a category with
+//!   active subcategories is not switched off (they go first), nor one switched on under an
+//!   inactive parent;
+//! - `divisions`: the tree (city › district › street › community › grid); add a child whose
+//!   code nests in its parent's as the national scheme has it, rename;
+//! - `users`: list, add (the same rules and argon2 hashing as `minxin user add`), deactivate and
+//!   reactivate (never oneself, never the last active administrator), reset a password, change
+//!   role and department (a clerk needs one, the other roles none);
+//! - `calendar`: a year's holidays and make-up working days, add and remove;
+//! - `rules`: the routing rule table (派单目录) in matching order with its explain box; create,
+//!   edit, switch on and off, move up and down, and test a draft (where a sample would go with
+//!   the draft in the table, and what it would take of the latest appeals) before saving.
+//!
+//! The pages call the same use cases as the API where the API has them (`api::routing`'s rule
+//! changes and draft test, `api::calendar`'s days) and `crate::admin` for the rest, so a page
+//! and an API call cannot disagree: each change is one transaction with its event in
+//! `admin_events`, and changes the caches depend on bump the version those caches check (the
+//! routing version for rules, departments and divisions; the calendar's for its days). Every
+//! form carries the CSRF token; a refused form comes back with what was typed and the problem
+//! beside its field (422); a change done says so above the page.
+
+mod calendar;
+mod categories;
+mod departments;
+mod divisions;
+mod rules;
+mod users;
 
 use std::collections::HashMap;
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use minijinja::context;
 
 use super::session::{check_csrf, require_staff};
-use super::{PageContext, PageError, Pages, field};
-use crate::api::routing::RuleView;
+use super::{PageContext, PageError, Pages};
 use crate::auth::Claims;
-use crate::db::{self, routing as store};
-use crate::domain::enums::{AppealKind, AppellantKind, Channel, Role, Urgency};
-use crate::domain::ids::china_offset;
-use crate::domain::routing::Sample;
+use crate::db;
+use crate::domain::enums::Role;
+use crate::error::AppError;
 use crate::startup::AppState;
 
-fn require_admin(req: &HttpRequest) -> Result<Claims, PageError> {
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(home)
+        .service(rules::rules_page)
+        .service(rules::explain)
+        .service(rules::new_rule_form)
+        .service(rules::new_rule)
+        .service(rules::switch)
+        .service(rules::move_rule)
+        .service(rules::edit_rule_form)
+        .service(rules::edit_rule)
+        .service(departments::list)
+        .service(departments::add)
+        .service(departments::edit_form)
+        .service(departments::edit)
+        .service(categories::tree)
+        .service(categories::add_top)
+        .service(categories::node)
+        .service(categories::change)
+        .service(divisions::tree)
+        .service(divisions::node)
+        .service(divisions::change)
+        .service(users::list)
+        .service(users::add)
+        .service(users::edit_form)
+        .service(users::change)
+        .service(calendar::year_page)
+        .service(calendar::add_day)
+        .service(calendar::remove_day);
+}
+
+pub(super) fn require_admin(req: &HttpRequest) -> Result<Claims, PageError> {
     let staff = require_staff(req)?;
     if staff.role != Role::Admin {
         return Err(PageError::Forbidden(
-            "the rule table is for administrators".into(),
+            "administration is for administrators".into(),
         ));
     }
     Ok(staff)
 }
 
-async fn render(
-    req: &HttpRequest,
-    pages: &Pages,
-    state: &AppState,
-    staff: Claims,
-    sample: HashMap<String, String>,
-    explanation: Option<crate::domain::routing::Explanation>,
-    problem: Option<String>,
-) -> Result<HttpResponse, PageError> {
-    let page = PageContext::of(req, Some(staff));
-    let rules: Vec<RuleView> = db::run(&state.pool, |conn| Ok(store::current_rules(conn)?))
-        .await?
-        .into_iter()
-        .map(RuleView::from)
-        .collect();
-    pages.render(
-        &page,
-        "admin_rules.html",
-        context! { rules, sample, explanation, problem },
-    )
+/// A form as sent: single fields by name, and every value of a repeated name (check boxes,
+/// multiple choices). Refused (403 page) unless it repeats the CSRF cookie.
+pub(super) struct Sent {
+    pub fields: HashMap<String, String>,
+    pairs: Vec<(String, String)>,
 }
 
-#[get("/staff/admin/rules")]
-pub async fn rules_page(
+impl Sent {
+    pub fn checked(req: &HttpRequest, pairs: Vec<(String, String)>) -> Result<Sent, PageError> {
+        let fields: HashMap<String, String> = pairs.iter().cloned().collect();
+        check_csrf(req, fields.get("csrf").map(String::as_str))?;
+        Ok(Sent { fields, pairs })
+    }
+
+    /// Trimmed; `None` when absent or blank.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        super::field(&self.fields, name)
+    }
+
+    pub fn text(&self, name: &str) -> String {
+        self.get(name).unwrap_or("").to_owned()
+    }
+
+    pub fn on(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.pairs
+            .iter()
+            .filter(|(k, v)| k == name && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_owned())
+            .collect()
+    }
+
+    /// What was typed, to show again (never the token or a password).
+    pub fn kept(&self) -> HashMap<String, String> {
+        let mut kept = self.fields.clone();
+        kept.remove("csrf");
+        kept.remove("password");
+        kept
+    }
+}
+
+/// A refused form's problem, named beside its field (`form` when it belongs to no one field).
+#[derive(Debug, serde::Serialize)]
+pub(super) struct Problem {
+    pub field: String,
+    pub message: String,
+}
+
+/// The status and problem to show on the form again; a missing code is the 404 page, anything
+/// that is not the form's fault an error page.
+pub(super) fn problem_of(e: AppError) -> Result<(StatusCode, Problem), PageError> {
+    match e {
+        AppError::Unprocessable { field, message, .. }
+        | AppError::BadRequest { field, message, .. } => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Problem {
+                field: field.unwrap_or_else(|| "form".into()),
+                message,
+            },
+        )),
+        AppError::Conflict(message) => Ok((
+            StatusCode::CONFLICT,
+            Problem {
+                field: "form".into(),
+                message,
+            },
+        )),
+        other => Err(other.into()),
+    }
+}
+
+/// The flash messages a page may show after a change (`?done=…`).
+const DONE: [&str; 19] = [
+    "department_added",
+    "department_saved",
+    "category_added",
+    "category_renamed",
+    "category_activated",
+    "category_deactivated",
+    "division_added",
+    "division_renamed",
+    "user_added",
+    "user_role",
+    "user_password",
+    "user_activated",
+    "user_deactivated",
+    "day_added",
+    "day_removed",
+    "rule_saved",
+    "rule_enabled",
+    "rule_disabled",
+    "rule_moved",
+];
+
+#[derive(serde::Deserialize)]
+pub(super) struct DoneQuery {
+    done: Option<String>,
+}
+
+impl DoneQuery {
+    pub fn flag(&self) -> Option<&str> {
+        self.done.as_deref().filter(|d| DONE.contains(d))
+    }
+}
+
+/// After a change: to the page that shows it, saying what was done.
+pub(super) fn done(path: &str, flag: &str) -> HttpResponse {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    HttpResponse::SeeOther()
+        .insert_header((
+            header::LOCATION,
+            format!("{path}{sep}done={}", super::urlencode(flag)),
+        ))
+        .finish()
+}
+
+/// The administrators' home: the sections and what was changed lately.
+#[get("/staff/admin")]
+pub async fn home(
     req: HttpRequest,
     pages: web::Data<Pages>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
     let staff = require_admin(&req)?;
-    let sample = HashMap::from([
-        ("appellant_kind".to_owned(), "citizen".to_owned()),
-        ("kind".to_owned(), "complaint".to_owned()),
-        ("channel".to_owned(), "web".to_owned()),
-    ]);
-    render(&req, &pages, &state, staff, sample, None, None).await
-}
-
-/// The test box: where would this sample appeal go, and why.
-#[post("/staff/admin/rules/explain")]
-pub async fn explain(
-    req: HttpRequest,
-    pages: web::Data<Pages>,
-    state: web::Data<AppState>,
-    form: web::Form<HashMap<String, String>>,
-) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
-    let form = form.into_inner();
-    check_csrf(&req, form.get("csrf").map(String::as_str))?;
-    let parsed = (|| -> Result<_, String> {
-        let appellant_kind: AppellantKind = field(&form, "appellant_kind")
-            .unwrap_or("citizen")
-            .parse()
-            .map_err(|_| "appellant_kind".to_owned())?;
-        let kind: AppealKind = field(&form, "kind")
-            .unwrap_or("complaint")
-            .parse()
-            .map_err(|_| "kind".to_owned())?;
-        let channel: Channel = field(&form, "channel")
-            .unwrap_or("web")
-            .parse()
-            .map_err(|_| "channel".to_owned())?;
-        let division = field(&form, "division_code")
-            .ok_or_else(|| "division_code".to_owned())?
-            .to_owned();
-        Ok((appellant_kind, kind, channel, division))
-    })();
-    let (appellant_kind, kind, channel, division) = match parsed {
-        Ok(p) => p,
-        Err(missing) => {
-            return render(&req, &pages, &state, staff, form, None, Some(missing)).await;
-        }
-    };
-    let category = field(&form, "category_code").map(str::to_owned);
-    let title = field(&form, "title").unwrap_or("").to_owned();
-    let content = field(&form, "content").unwrap_or("").to_owned();
-    let wf = state.workflow.clone();
-    let explanation = db::run(&state.pool, move |conn| {
-        let book = wf.rules.current(conn)?;
-        Ok(book.explain(&Sample {
-            category_code: category.as_deref(),
-            division_code: &division,
-            appellant_kind,
-            kind,
-            channel,
-            urgency: Urgency::Normal,
-            title: &title,
-            content: &content,
-            local_date: chrono::Utc::now()
-                .with_timezone(&china_offset())
-                .date_naive(),
-        }))
+    let page = PageContext::of(&req, Some(staff));
+    let (events, names) = db::run(&state.pool, |conn| {
+        let events = db::calendar::recent_admin_events(conn, 20)?;
+        let ids: Vec<uuid::Uuid> = events.iter().filter_map(|e| e.actor_id).collect();
+        Ok((events, db::users::usernames(conn, &ids)?))
     })
     .await?;
-    let mut kept = form;
-    kept.remove("csrf");
-    render(&req, &pages, &state, staff, kept, Some(explanation), None).await
+    let names: HashMap<uuid::Uuid, String> = names.into_iter().collect();
+    let events: Vec<_> = events
+        .into_iter()
+        .map(|e| {
+            context! {
+                seq => e.seq,
+                at => e.created_at.to_rfc3339(),
+                who => e.actor_id.and_then(|id| names.get(&id).cloned()).unwrap_or(e.actor_role),
+                subject => e.subject,
+                action => e.action,
+                details => e.details.to_string(),
+            }
+        })
+        .collect();
+    pages.render(&page, "admin_home.html", context! { events })
 }

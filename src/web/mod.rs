@@ -49,6 +49,58 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/admin_rules.html"),
     ),
     (
+        "admin_rule.html",
+        include_str!("../../templates/admin_rule.html"),
+    ),
+    (
+        "admin_home.html",
+        include_str!("../../templates/admin_home.html"),
+    ),
+    (
+        "admin_departments.html",
+        include_str!("../../templates/admin_departments.html"),
+    ),
+    (
+        "admin_department.html",
+        include_str!("../../templates/admin_department.html"),
+    ),
+    (
+        "admin_categories.html",
+        include_str!("../../templates/admin_categories.html"),
+    ),
+    (
+        "admin_category.html",
+        include_str!("../../templates/admin_category.html"),
+    ),
+    (
+        "admin_divisions.html",
+        include_str!("../../templates/admin_divisions.html"),
+    ),
+    (
+        "admin_division.html",
+        include_str!("../../templates/admin_division.html"),
+    ),
+    (
+        "admin_users.html",
+        include_str!("../../templates/admin_users.html"),
+    ),
+    (
+        "admin_user.html",
+        include_str!("../../templates/admin_user.html"),
+    ),
+    (
+        "admin_calendar.html",
+        include_str!("../../templates/admin_calendar.html"),
+    ),
+    (
+        "admin_department_fields.html",
+        include_str!("../../templates/admin_department_fields.html"),
+    ),
+    (
+        "admin_forms.html",
+        include_str!("../../templates/admin_forms.html"),
+    ),
+    (
         "dashboard.html",
         include_str!("../../templates/dashboard.html"),
     ),
@@ -437,8 +489,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(staff::home)
         .service(staff::queue)
         .service(staff::pool)
-        .service(admin::rules_page)
-        .service(admin::explain)
+        .configure(admin::configure)
         .service(dashboard::dashboard)
         .service(dashboard::summary_csv)
         .service(dashboard::ranking_csv)

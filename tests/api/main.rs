@@ -21,4 +21,5 @@ mod privacy;
 mod report_rollups;
 mod reports;
 mod routing;
+mod web_admin;
 mod web_e2e;

@@ -1,0 +1,243 @@
+//! Staff accounts: the list with the add form, and one account's page: role and department,
+//! a new password, deactivate or reactivate.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use minijinja::context;
+
+use super::{DoneQuery, Problem, Sent, done, problem_of, require_admin};
+use crate::admin::{self as uc, AccountInput};
+use crate::auth::Claims;
+use crate::db::{self, reference, users};
+use crate::domain::enums::Role;
+use crate::startup::AppState;
+use crate::web::{PageContext, PageError, Pages, urlencode};
+
+type Pairs = web::Form<Vec<(String, String)>>;
+
+fn roles() -> Vec<&'static str> {
+    Role::ALL.iter().map(|r| r.as_str()).collect()
+}
+
+async fn departments(state: &AppState) -> Result<Vec<(String, String)>, PageError> {
+    Ok(db::run(&state.pool, |conn| {
+        Ok(reference::list_departments(conn, false)?
+            .into_iter()
+            .map(|d| (d.code, d.name))
+            .collect())
+    })
+    .await?)
+}
+
+async fn render_list(
+    req: &HttpRequest,
+    pages: &Pages,
+    state: &AppState,
+    staff: Claims,
+    status: StatusCode,
+    form: serde_json::Value,
+    error: Option<Problem>,
+) -> Result<HttpResponse, PageError> {
+    let page = PageContext::of(req, Some(staff));
+    let accounts = db::run(&state.pool, |conn| {
+        Ok(users::list(conn)?
+            .into_iter()
+            .map(|u| {
+                context! {
+                    username => u.username, display_name => u.display_name, role => u.role,
+                    department_code => u.department_code, active => u.active, absent => u.absent,
+                }
+            })
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    let departments = departments(state).await?;
+    pages.render_status(
+        &page,
+        status,
+        "admin_users.html",
+        context! { accounts, departments, roles => roles(), form, error },
+    )
+}
+
+#[get("/staff/admin/users")]
+pub async fn list(
+    req: HttpRequest,
+    pages: web::Data<Pages>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    let staff = require_admin(&req)?;
+    let form = serde_json::json!({"role": "clerk"});
+    render_list(&req, &pages, &state, staff, StatusCode::OK, form, None).await
+}
+
+#[post("/staff/admin/users")]
+pub async fn add(
+    req: HttpRequest,
+    pages: web::Data<Pages>,
+    state: web::Data<AppState>,
+    form: Pairs,
+) -> Result<HttpResponse, PageError> {
+    let staff = require_admin(&req)?;
+    let sent = Sent::checked(&req, form.into_inner())?;
+    let input = AccountInput {
+        username: sent.text("username"),
+        display_name: sent.get("display_name").map(str::to_owned),
+        role: sent.text("role"),
+        department: sent.get("department").map(str::to_owned),
+        email: sent.get("email").map(str::to_owned),
+        // a password is taken as typed: spaces at either end are part of it
+        password: sent.fields.get("password").cloned().unwrap_or_default(),
+    };
+    let by = staff.clone();
+    let outcome = db::run(&state.pool, move |conn| uc::add_user(conn, &by, &input)).await;
+    match outcome {
+        Ok(u) => {
+            tracing::info!(username = %u.username, by = %staff.username, "account created on the web");
+            Ok(done(
+                &format!("/staff/admin/users/{}", urlencode(&u.username)),
+                "user_added",
+            ))
+        }
+        Err(e) => {
+            let (status, problem) = problem_of(e)?;
+            let form = serde_json::to_value(sent.kept()).unwrap_or_default();
+            render_list(&req, &pages, &state, staff, status, form, Some(problem)).await
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_edit(
+    req: &HttpRequest,
+    pages: &Pages,
+    state: &AppState,
+    staff: Claims,
+    username: String,
+    status: StatusCode,
+    form: Option<serde_json::Value>,
+    error: Option<Problem>,
+    done: Option<&str>,
+) -> Result<HttpResponse, PageError> {
+    let myself = staff.username == username;
+    let page = PageContext::of(req, Some(staff));
+    let wanted = username.clone();
+    let account = db::run(&state.pool, move |conn| {
+        Ok(users::find_by_username(conn, &wanted)?)
+    })
+    .await?
+    .ok_or(PageError::NotFound)?;
+    let form = form.unwrap_or_else(
+        || serde_json::json!({"role": account.role, "department": account.department_code}),
+    );
+    let departments = departments(state).await?;
+    pages.render_status(
+        &page,
+        status,
+        "admin_user.html",
+        context! {
+            account => context! {
+                username => account.username, display_name => account.display_name,
+                role => account.role, department_code => account.department_code,
+                active => account.active, absent => account.absent,
+            },
+            myself, departments, roles => roles(), form, error, done, username,
+        },
+    )
+}
+
+#[get("/staff/admin/users/{username}")]
+pub async fn edit_form(
+    req: HttpRequest,
+    pages: web::Data<Pages>,
+    state: web::Data<AppState>,
+    username: web::Path<String>,
+    query: web::Query<DoneQuery>,
+) -> Result<HttpResponse, PageError> {
+    let staff = require_admin(&req)?;
+    render_edit(
+        &req,
+        &pages,
+        &state,
+        staff,
+        username.into_inner(),
+        StatusCode::OK,
+        None,
+        None,
+        query.flag(),
+    )
+    .await
+}
+
+/// `role` (role and department), `password`, `activate` or `deactivate`.
+#[post("/staff/admin/users/{username}/{op}")]
+pub async fn change(
+    req: HttpRequest,
+    pages: web::Data<Pages>,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    form: Pairs,
+) -> Result<HttpResponse, PageError> {
+    let staff = require_admin(&req)?;
+    let sent = Sent::checked(&req, form.into_inner())?;
+    let (username, op) = path.into_inner();
+    let (by, who) = (staff.clone(), username.clone());
+    let outcome = match op.as_str() {
+        "role" => {
+            let (role, department) = (sent.text("role"), sent.get("department").map(str::to_owned));
+            db::run(&state.pool, move |conn| {
+                uc::change_role(conn, &by, &who, &role, department.as_deref())
+            })
+            .await
+            .map(|_| "user_role")
+        }
+        "password" => {
+            let password = sent.fields.get("password").cloned().unwrap_or_default();
+            db::run(&state.pool, move |conn| {
+                uc::reset_password(conn, &by, &who, &password)
+            })
+            .await
+            .map(|_| "user_password")
+        }
+        "activate" | "deactivate" => {
+            let active = op == "activate";
+            db::run(&state.pool, move |conn| {
+                uc::set_user_active(conn, &by, &who, active)
+            })
+            .await
+            .map(|_| {
+                if active {
+                    "user_activated"
+                } else {
+                    "user_deactivated"
+                }
+            })
+        }
+        _ => return Err(PageError::NotFound),
+    };
+    match outcome {
+        Ok(flag) => {
+            tracing::info!(username = %username, change = flag, by = %staff.username, "account changed on the web");
+            Ok(done(
+                &format!("/staff/admin/users/{}", urlencode(&username)),
+                flag,
+            ))
+        }
+        Err(e) => {
+            let (status, problem) = problem_of(e)?;
+            let form = serde_json::to_value(sent.kept()).unwrap_or_default();
+            render_edit(
+                &req,
+                &pages,
+                &state,
+                staff,
+                username,
+                status,
+                Some(form),
+                Some(problem),
+                None,
+            )
+            .await
+        }
+    }
+}
