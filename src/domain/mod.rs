@@ -12,4 +12,5 @@ pub mod intake;
 pub mod lifecycle;
 pub mod masking;
 pub mod metrics;
+pub mod photo;
 pub mod routing;

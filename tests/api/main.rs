@@ -22,3 +22,4 @@ mod report_rollups;
 mod reports;
 mod routing;
 mod web_e2e;
+mod web_photo;

@@ -15,12 +15,12 @@ use serde_json::json;
 
 use crate::helpers::{TestApp, citizen_appeal, spawn_app};
 
-const PASSWORD: &str = "minxin-demo";
+pub(crate) const PASSWORD: &str = "minxin-demo";
 
 /// A chromedriver of our own on a free port, and a browser session on it.
-struct Browser {
+pub(crate) struct Browser {
     driver: Child,
-    client: Client,
+    pub(crate) client: Client,
     _profile: std::path::PathBuf,
 }
 
@@ -43,7 +43,7 @@ fn chromedriver() -> &'static str {
 
 impl Browser {
     /// `width` × `height` CSS pixels: 360 × 740 is a phone.
-    async fn start(width: u32, height: u32) -> Browser {
+    pub(crate) async fn start(width: u32, height: u32) -> Browser {
         let port = TcpListener::bind("127.0.0.1:0")
             .expect("free port")
             .local_addr()
@@ -97,22 +97,22 @@ impl Browser {
         }
     }
 
-    async fn goto(&self, app: &TestApp, path: &str) {
+    pub(crate) async fn goto(&self, app: &TestApp, path: &str) {
         self.client.goto(&app.url(path)).await.expect("navigate");
     }
 
-    async fn fill(&self, id: &str, value: &str) {
+    pub(crate) async fn fill(&self, id: &str, value: &str) {
         let field = self.client.find(Locator::Id(id)).await.expect(id);
         field.clear().await.expect("clear");
         field.send_keys(value).await.expect("type");
     }
 
-    async fn select(&self, id: &str, value: &str) {
+    pub(crate) async fn select(&self, id: &str, value: &str) {
         let field = self.client.find(Locator::Id(id)).await.expect(id);
         field.select_by_value(value).await.expect("select");
     }
 
-    async fn click(&self, id: &str) {
+    pub(crate) async fn click(&self, id: &str) {
         self.client
             .find(Locator::Id(id))
             .await
@@ -122,7 +122,7 @@ impl Browser {
             .expect("click");
     }
 
-    async fn text(&self, id: &str) -> String {
+    pub(crate) async fn text(&self, id: &str) -> String {
         self.client
             .wait()
             .at_most(Duration::from_secs(10))
@@ -134,14 +134,14 @@ impl Browser {
             .expect("text")
     }
 
-    async fn source(&self) -> String {
+    pub(crate) async fn source(&self) -> String {
         self.client.source().await.expect("source")
     }
 
     /// Saves a screenshot: into docs/screenshots/ (the README shows them) when
     /// `MINXIN_SCREENSHOTS=1`, else into the temporary folder, so that a test run leaves the
     /// working tree as it was.
-    async fn screenshot(&self, name: &str) {
+    pub(crate) async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("screenshot");
         assert!(png.starts_with(b"\x89PNG"), "a PNG");
         let dir = if std::env::var_os("MINXIN_SCREENSHOTS").is_some() {
@@ -153,7 +153,7 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
     }
 
-    async fn close(mut self) {
+    pub(crate) async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
@@ -161,7 +161,7 @@ impl Browser {
 }
 
 /// A page fetched with a staff session cookie holding `token` (no browser needed).
-async fn page_as(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
+pub(crate) async fn page_as(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
     app.client
         .get(app.url(path))
         .header("Cookie", format!("minxin_session={token}"))
