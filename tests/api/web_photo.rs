@@ -238,7 +238,6 @@ async fn a_resident_attaches_a_photo_and_the_handling_clerk_sees_it() {
         .await
         .expect("href")
         .expect("an href");
-    desk.screenshot("appeal-photo").await;
     desk.close().await;
 
     // fetched on its own: the same bytes, the stored type, and headers that keep it inert
@@ -463,6 +462,42 @@ async fn refused_photos_are_named_beside_the_field_and_nothing_is_written() {
     let (status, page) = post_filing(&app, big).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{page}");
     assert!(page.contains("出错了"), "a page, not JSON: {page}");
+    assert_eq!(stored(&app), (0, 0));
+
+    // the same bound holds for a request that does not say its length (chunked)
+    let mut body = Vec::new();
+    for (name, value) in [("csrf", CSRF), ("form_key", "k-chunked"), ("title", "x")] {
+        body.extend_from_slice(
+            format!("--XYZ\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    for i in 0..3 {
+        body.extend_from_slice(
+            format!(
+                "--XYZ\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"{i}.png\"\r\n\
+                 Content-Type: image/png\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(&png_of_size(40_000));
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(b"--XYZ--\r\n");
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        body.chunks(8192).map(|c| Ok(c.to_vec())).collect();
+    let r = app
+        .client
+        .post(app.url("/"))
+        .header("Cookie", format!("minxin_csrf={CSRF}"))
+        .header("Content-Type", "multipart/form-data; boundary=XYZ")
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(stored(&app), (0, 0));
 
     // and with the problems gone, the same form files with its photos
