@@ -111,6 +111,17 @@ pub enum PhotoProblem {
     TooMany { max_count: usize },
 }
 
+impl PhotoProblem {
+    /// A stable name for the problem (the pages' words are keyed by it).
+    pub fn code(&self) -> &'static str {
+        match self {
+            PhotoProblem::TooLarge { .. } => "photo_too_large",
+            PhotoProblem::NotAnImage => "photo_not_image",
+            PhotoProblem::TooMany { .. } => "photo_too_many",
+        }
+    }
+}
+
 impl std::fmt::Display for PhotoProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

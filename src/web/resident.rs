@@ -16,7 +16,6 @@ use crate::db::{self, reference};
 use crate::domain::audit::canonical_json;
 use crate::domain::ids::TrackingNo;
 use crate::domain::intake::IntakeRequest;
-use crate::domain::photo::PhotoProblem;
 use crate::startup::AppState;
 use crate::workflow::{self, Answers, IdempotencyKey};
 
@@ -197,11 +196,7 @@ pub async fn file(
         }
     };
     if let Some(problem) = &filing.photo_problem {
-        let code = match problem {
-            PhotoProblem::TooLarge { .. } => "photo_too_large",
-            PhotoProblem::NotAnImage => "photo_not_image",
-            PhotoProblem::TooMany { .. } => "photo_too_many",
-        };
+        let code = problem.code();
         tracing::info!(problem = code, "photo refused on the web form");
         return show_again(
             &pages,
