@@ -53,6 +53,8 @@ pub struct Settings {
     #[serde(skip, default = "default_env")]
     pub environment: Environment,
     pub server: ServerSettings,
+    #[serde(default)]
+    pub photos: crate::domain::photo::PhotoLimits,
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
     pub lifecycle: LifecycleSettings,
@@ -253,6 +255,9 @@ impl Settings {
         if self.server.body_limit_bytes < 1024 {
             bail!("server.body_limit_bytes must be at least 1024");
         }
+        if let Err(e) = self.photos.check() {
+            bail!("{e}");
+        }
         if !(1..=90).contains(&self.follow_up.window_days) {
             bail!("follow_up.window_days must be 1 to 90");
         }
@@ -299,6 +304,7 @@ mod tests {
         assert!(dev.check().is_ok());
         let test = built_in(Environment::Test);
         assert!(!test.database.migrate_on_start);
+        assert_eq!(dev.photos, crate::domain::photo::PhotoLimits::default());
     }
 
     #[test]

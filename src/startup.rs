@@ -21,6 +21,10 @@ use crate::workflow::Workflow;
 pub struct AppState {
     pub pool: PgPool,
     pub workflow: Workflow,
+    /// photos on the filing form: how many, how large
+    pub photos: crate::domain::photo::PhotoLimits,
+    /// the body limit of everything but photos (a multipart filing may add the photos' bytes)
+    pub body_limit_bytes: usize,
 }
 
 impl AppState {
@@ -28,6 +32,8 @@ impl AppState {
         AppState {
             pool,
             workflow: workflow_from(settings),
+            photos: settings.photos,
+            body_limit_bytes: settings.server.body_limit_bytes,
         }
     }
 }

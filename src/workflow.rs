@@ -22,6 +22,7 @@ use crate::domain::ids::china_offset;
 use crate::domain::ids::{TrackingNo, access_code_from_digest, random_access_code};
 use crate::domain::intake::ValidIntake;
 use crate::domain::lifecycle::{self, Action, Actor, Facts, Plan};
+use crate::domain::photo::Photo;
 use crate::domain::routing::{Decision, RuleRef, Sample};
 use crate::error::AppError;
 use crate::rulebook::RuleBook;
@@ -208,6 +209,20 @@ pub fn intake(
     idempotency: Option<&IdempotencyKey>,
     now: DateTime<Utc>,
 ) -> Result<Filed, AppError> {
+    intake_with_photos(conn, wf, intake, &[], idempotency, now)
+}
+
+/// 受理 with photos (the web form): the photos are written in the same transaction as the
+/// appeal, so an acknowledged appeal has all of them and a refused one left none; a replay
+/// under the same key stores nothing again. The key's request hash must cover the photos.
+pub fn intake_with_photos(
+    conn: &mut PgConnection,
+    wf: &Workflow,
+    intake: &ValidIntake,
+    photos: &[Photo],
+    idempotency: Option<&IdempotencyKey>,
+    now: DateTime<Utc>,
+) -> Result<Filed, AppError> {
     for _attempt in 0..5 {
         let result = conn.transaction(|conn| -> Result<Filed, Attempt> {
             if let Some(idem) = idempotency
@@ -216,7 +231,7 @@ pub fn intake(
                 return Ok(filed);
             }
             check_references(conn, intake)?;
-            insert_new(conn, wf, intake, idempotency, now)
+            insert_new(conn, wf, intake, photos, idempotency, now)
         });
         match result {
             Ok(filed) => return Ok(filed),
@@ -278,6 +293,7 @@ fn insert_new(
     conn: &mut PgConnection,
     wf: &Workflow,
     intake: &ValidIntake,
+    photos: &[Photo],
     idempotency: Option<&IdempotencyKey>,
     now: DateTime<Utc>,
 ) -> Result<Filed, Attempt> {
@@ -353,6 +369,22 @@ fn insert_new(
         // fails, the attempt is retried, and the retry replays the winner's answer.
         q::insert_idempotency(conn, &idem.key, &idem.request_hash, id, now)?;
     }
+    crate::db::attachments::insert(conn, id, photos, now)?;
+    let mut intake_details = json!({
+        "channel": intake.channel.as_str(),
+        "kind": intake.kind.as_str(),
+        "appellant_kind": intake.appellant_kind.as_str(),
+        "category_code": intake.category_code,
+        "division_code": intake.division_code,
+        "confidential": intake.confidential,
+        "urgency": intake.urgency.as_str(),
+        "routing": routing_details(&decision, &route),
+        "repeat_of": repeat.as_ref().map(|c| &c.tracking_no),
+    });
+    if !photos.is_empty() {
+        // the audit chain vouches for which photos were filed, by their digests
+        intake_details["photos"] = photos.iter().map(|p| p.sha256.as_str()).collect();
+    }
     audit::append(
         conn,
         id,
@@ -364,17 +396,7 @@ fn insert_new(
             action: "intake",
             from_status: None,
             to_status: Some(Status::Submitted.as_str()),
-            details: json!({
-                "channel": intake.channel.as_str(),
-                "kind": intake.kind.as_str(),
-                "appellant_kind": intake.appellant_kind.as_str(),
-                "category_code": intake.category_code,
-                "division_code": intake.division_code,
-                "confidential": intake.confidential,
-                "urgency": intake.urgency.as_str(),
-                "routing": routing_details(&decision, &route),
-                "repeat_of": repeat.as_ref().map(|c| &c.tracking_no),
-            }),
+            details: intake_details,
         },
         now,
     )?;

@@ -37,4 +37,25 @@ document.addEventListener("DOMContentLoaded", function () {
     });
     sync();
   }
+
+  // photos: say at once when there are too many or one is too large, rather than after the
+  // upload (the server checks again, and checks the type by the content)
+  var photos = document.getElementById("photos");
+  var check = document.getElementById("photos-check");
+  if (photos && check) {
+    photos.addEventListener("change", function () {
+      var maxCount = parseInt(photos.getAttribute("data-max-count"), 10);
+      var maxBytes = parseInt(photos.getAttribute("data-max-bytes"), 10);
+      var files = Array.prototype.slice.call(photos.files || []);
+      var problem = "";
+      if (files.length > maxCount) {
+        problem = photos.getAttribute("data-too-many");
+      } else if (files.some(function (f) { return f.size > maxBytes; })) {
+        problem = photos.getAttribute("data-too-large");
+      }
+      check.textContent = problem;
+      check.hidden = !problem;
+      if (problem) { photos.value = ""; }
+    });
+  }
 });

@@ -1,5 +1,6 @@
 //! Intake (public), the appellant's view, and the staff view of one appeal.
 
+use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, get, post, web};
 use diesel::PgConnection;
 use serde::Deserialize;
@@ -13,12 +14,14 @@ use super::views::{
 };
 use super::{now, parse_id};
 use crate::auth::{Claims, Staff};
+use crate::db::attachments::{self, AttachmentBytes};
 use crate::db::models::{Appeal, Assignment};
 use crate::db::{self, appeals as q, audit, reference};
 use crate::domain::audit::canonical_json;
 use crate::domain::ids::{TrackingNo, normalise_access_code};
 use crate::domain::intake::IntakeRequest;
 use crate::domain::lifecycle::{self, Facts};
+use crate::domain::photo::PhotoType;
 use crate::error::AppError;
 use crate::startup::AppState;
 use crate::workflow::{self, IdempotencyKey, facts_from};
@@ -212,6 +215,7 @@ pub(crate) fn appellant_view(
             at: e.created_at,
         })
         .collect();
+    let photo_count = attachments::count_of(conn, appeal.id)?;
     let follow_up_token = wf.current_follow_up_token(&appeal);
     let follow_up_url = wf.follow_up_url(&appeal);
     Ok(AppellantAppeal {
@@ -240,6 +244,7 @@ pub(crate) fn appellant_view(
         replies,
         notes,
         timeline,
+        photo_count,
     })
 }
 
@@ -366,6 +371,7 @@ fn view_with(
         notes: q::notes_of(conn, id, false)?,
         follow_ups: q::follow_ups_of(conn, id)?,
         extensions: q::extensions_of(conn, id)?,
+        photos: attachments::list_of(conn, id)?,
         repeat_of_tracking_no: match appeal.repeat_of {
             Some(closed) => crate::db::repeats::tracking_no_of(conn, closed)?,
             None => None,
@@ -375,4 +381,69 @@ fn view_with(
         appeal,
     }
     .into())
+}
+
+/// One photo of an appeal, for a staff member who may see the appeal: 404 for an unknown
+/// appeal or a photo that is not this appeal's, 403 for a clerk of another department.
+pub fn photo_of(
+    conn: &mut PgConnection,
+    id: Uuid,
+    photo_id: Uuid,
+    staff: &Claims,
+) -> Result<AttachmentBytes, AppError> {
+    visible_appeal(conn, id, staff)?;
+    attachments::find_bytes(conn, id, photo_id)?
+        .ok_or_else(|| AppError::NotFound("this appeal has no such photo".into()))
+}
+
+/// A stored photo as a response: the type found at filing, never sniffed again by the browser,
+/// shown inline under a file name of our own, cached only by the viewer's browser, and inert
+/// when opened on its own (no script, no plugins, no same-origin access).
+pub fn photo_response(photo_id: Uuid, photo: AttachmentBytes) -> Result<HttpResponse, AppError> {
+    let kind = PhotoType::from_mime(&photo.content_type).ok_or_else(|| {
+        AppError::Unexpected(anyhow::anyhow!(
+            "attachment {photo_id} has content type {}",
+            photo.content_type
+        ))
+    })?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, kind.mime()))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"{photo_id}.{}\"", kind.extension()),
+        ))
+        .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; sandbox",
+        ))
+        .insert_header(("Cross-Origin-Resource-Policy", "same-origin"))
+        .body(photo.bytes))
+}
+
+/// A photo filed with the appeal, for staff who may see the appeal. The bytes come with the
+/// type found from them at filing, `X-Content-Type-Options: nosniff` and a sandboxing CSP.
+#[utoipa::path(get, path = "/api/v1/appeals/{id}/photos/{photo_id}", tag = "appeals",
+    params(("id" = Uuid, Path, description = "appeal id"), ("photo_id" = Uuid, Path, description = "photo id, from the appeal's `photos`")),
+    responses(
+        (status = 200, description = "the photo's bytes (image/jpeg, image/png or image/webp)", content_type = "image/*"),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+#[get("/appeals/{id}/photos/{photo_id}")]
+pub async fn get_photo(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, photo_id) = path.into_inner();
+    let (id, photo_id) = (parse_id(&id)?, parse_id(&photo_id)?);
+    let claims = staff.0;
+    let found = db::run(&state.pool, move |conn| {
+        photo_of(conn, id, photo_id, &claims)
+    })
+    .await?;
+    photo_response(photo_id, found)
 }

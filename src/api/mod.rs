@@ -36,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(auth::login)
             .service(appeals::file_appeal)
             .service(appeals::get_appeal)
+            .service(appeals::get_photo)
             .service(actions::act)
             .service(lists::events)
             .service(lists::queue)

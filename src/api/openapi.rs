@@ -18,6 +18,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         auth::login,
         appeals::file_appeal,
         appeals::get_appeal,
+        appeals::get_photo,
         actions::act,
         lists::events,
         lists::queue,
@@ -55,7 +56,7 @@ use crate::error::{ErrorBody, ErrorDetail};
     ),
     components(schemas(
         IntakeRequest, ErrorBody, ErrorDetail,
-        views::Filed, views::StaffAppeal, views::ExtensionRequestView, views::AppellantAppeal, views::AppealSummary, views::EventView,
+        views::Filed, views::StaffAppeal, views::PhotoView, views::ExtensionRequestView, views::AppellantAppeal, views::AppealSummary, views::EventView,
         actions::DispatchBody, actions::EmptyBody, actions::ReasonBody, actions::OptionalReasonBody, actions::RejectBody, actions::ReplyBody,
         actions::AssignBody, actions::ExtensionBody, actions::ExtensionDecisionBody, actions::FollowUpBody, actions::MergeBody, actions::SuperviseBody, actions::NoteBody,
         calendar::CalendarView, calendar::DayView, calendar::CalendarSettingsBody, calendar::DayBody, calendar::ChangeView,

@@ -86,6 +86,35 @@ pub struct StaffAppeal {
     pub replies: Vec<ReplyView>,
     pub notes: Vec<NoteView>,
     pub follow_ups: Vec<FollowUpView>,
+    /// the photos filed with the appeal, in the order sent (their bytes at `url`)
+    pub photos: Vec<PhotoView>,
+}
+
+/// A photo filed with an appeal: what it is, not its bytes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PhotoView {
+    pub id: Uuid,
+    /// image/jpeg, image/png or image/webp, found from the bytes
+    pub content_type: String,
+    pub byte_size: i32,
+    /// hex SHA-256 of the bytes (also in the intake's audit event)
+    pub sha256: String,
+    pub created_at: DateTime<Utc>,
+    /// `GET` it with a staff token: `/api/v1/appeals/{id}/photos/{photo_id}`
+    pub url: String,
+}
+
+impl From<crate::db::attachments::AttachmentMeta> for PhotoView {
+    fn from(a: crate::db::attachments::AttachmentMeta) -> Self {
+        PhotoView {
+            url: format!("/api/v1/appeals/{}/photos/{}", a.appeal_id, a.id),
+            id: a.id,
+            content_type: a.content_type,
+            byte_size: a.byte_size,
+            sha256: a.sha256,
+            created_at: a.created_at,
+        }
+    }
 }
 
 /// One extension request of an appeal.
@@ -160,6 +189,7 @@ pub struct StaffParts {
     pub follow_ups: Vec<FollowUp>,
     pub extensions: Vec<crate::db::appeals::ExtensionRow>,
     pub repeat_of_tracking_no: Option<String>,
+    pub photos: Vec<crate::db::attachments::AttachmentMeta>,
 }
 
 /// Whether a clock of the appeal in its current state is past its deadline.
@@ -287,6 +317,7 @@ impl From<StaffParts> for StaffAppeal {
                     created_at: f.created_at,
                 })
                 .collect(),
+            photos: p.photos.into_iter().map(PhotoView::from).collect(),
         }
     }
 }
@@ -424,6 +455,8 @@ pub struct AppellantAppeal {
     pub follow_up_due_at: Option<DateTime<Utc>>,
     /// closed because nobody answered the follow-up in time
     pub closed_unrated: bool,
+    /// how many photos were filed with the appeal
+    pub photo_count: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -2,6 +2,7 @@
 //! blocking diesel off the async workers, and one module of queries per table group.
 
 pub mod appeals;
+pub mod attachments;
 pub mod audit;
 pub mod calendar;
 pub mod duplicates;

@@ -136,6 +136,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    attachments (id) {
+        id -> Uuid,
+        appeal_id -> Uuid,
+        position -> Int2,
+        #[max_length = 16]
+        content_type -> Varchar,
+        byte_size -> Int4,
+        #[max_length = 64]
+        sha256 -> Bpchar,
+        bytes -> Bytea,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     audit_events (id) {
         id -> Int8,
         appeal_id -> Uuid,
@@ -465,6 +480,7 @@ diesel::joinable!(appeals -> categories (category_code));
 diesel::joinable!(appeals -> divisions (division_code));
 diesel::joinable!(assignments -> appeals (appeal_id));
 diesel::joinable!(assignments -> departments (department_code));
+diesel::joinable!(attachments -> appeals (appeal_id));
 diesel::joinable!(audit_events -> appeals (appeal_id));
 diesel::joinable!(audit_events -> users (actor_id));
 diesel::joinable!(calendar_days -> users (updated_by));
@@ -492,6 +508,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     admin_events,
     appeals,
     assignments,
+    attachments,
     audit_events,
     calendar_days,
     calendar_settings,

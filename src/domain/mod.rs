@@ -12,5 +12,6 @@ pub mod intake;
 pub mod lifecycle;
 pub mod masking;
 pub mod metrics;
+pub mod photo;
 pub mod reference;
 pub mod routing;

@@ -142,6 +142,40 @@ const MESSAGES: &[[&str; 3]] = &[
         "The 18-character code on the business licence.",
     ],
     ["hint_title", "不超过100字。", "At most 100 characters."],
+    ["photos", "照片", "Photos"],
+    [
+        "photos_hint",
+        "可不传；最多 {count} 张，每张不超过 {mb} MB，JPG、PNG 或 WebP 格式",
+        "Optional: up to {count}, at most {mb} MB each, JPEG, PNG or WebP",
+    ],
+    [
+        "photos_again",
+        "浏览器不能替您保留已选的照片：如需附照片，请重新选择。",
+        "The browser cannot keep the photos you chose: to attach them, please choose them again.",
+    ],
+    [
+        "photo_too_large",
+        "照片太大：每张不能超过 {mb} MB。",
+        "A photo is too large: at most {mb} MB each.",
+    ],
+    [
+        "photo_not_image",
+        "只能附 JPG、PNG 或 WebP 格式的照片（按文件内容判断，与文件名无关）。",
+        "Only JPEG, PNG or WebP photos can be attached (judged by the file's content, not its name).",
+    ],
+    [
+        "photo_too_many",
+        "最多只能附 {count} 张照片。",
+        "At most {count} photos can be attached.",
+    ],
+    ["photo_n", "照片 {n}", "Photo {n}"],
+    ["attached_photos", "所附照片", "Photos attached"],
+    ["photo_count", "{n} 张", "{n}"],
+    [
+        "receipt_photos",
+        "已随诉求收到 {n} 张照片。",
+        "{n} photo(s) received with the appeal.",
+    ],
     // receipt
     ["receipt_title", "已受理", "Received"],
     [

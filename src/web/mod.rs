@@ -13,6 +13,7 @@ mod public;
 mod resident;
 mod session;
 mod staff;
+mod upload;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -495,6 +496,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(dashboard::ranking_csv)
         .service(dashboard::decide_extension)
         .service(staff::appeal_page)
+        .service(staff::photo)
         .service(staff::act)
         .service(public::report);
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::session::check_csrf;
+use super::upload::{PHOTO_FIELD, read_filing};
 use super::{PageContext, PageError, Pages, field};
 use crate::api::now;
 use crate::db::{self, reference};
@@ -118,8 +119,23 @@ pub async fn home(
     pages.render(
         &page,
         "file.html",
-        context! { choices, form => HashMap::from([("appellant_kind", "citizen"), ("kind", "complaint")]), form_key => new_form_key() },
+        context! {
+            choices,
+            form => HashMap::from([("appellant_kind", "citizen"), ("kind", "complaint")]),
+            form_key => new_form_key(),
+            photo_limits => photo_limits(&state),
+        },
     )
+}
+
+/// The photo limits as the form states them.
+fn photo_limits(state: &AppState) -> minijinja::Value {
+    let limits = state.photos;
+    context! {
+        max_count => limits.max_count,
+        max_bytes => limits.max_bytes,
+        mb => crate::domain::photo::megabytes(limits.max_bytes),
+    }
 }
 
 /// The category code a picker value starts with ("03.01.01 城乡建设 › …" or just the code).
@@ -127,18 +143,24 @@ fn category_code(raw: &str) -> String {
     raw.split_whitespace().next().unwrap_or("").to_owned()
 }
 
-/// Files the appeal, or shows the form again with the input kept and the problem named beside
-/// its field.
+/// Files the appeal with its photos, or shows the form again with the input kept and the
+/// problem named beside its field.
 #[post("/")]
 pub async fn file(
     req: HttpRequest,
     pages: web::Data<Pages>,
     state: web::Data<AppState>,
-    form: Form,
+    payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
     let page = PageContext::of(&req, super::session::staff_of(&req));
-    let form = form.into_inner();
+    let filing = read_filing(&req, payload, &state.photos, state.body_limit_bytes).await?;
+    let form = filing.form;
     check_csrf(&req, form.get("csrf").map(String::as_str))?;
+    let again = |field_name: String, message: String| Again {
+        field_name,
+        message,
+        photos_sent: filing.photos_sent,
+    };
     let text = |name: &str| field(&form, name).map(str::to_owned);
     let division = text("community")
         .or_else(|| text("street"))
@@ -170,53 +192,84 @@ pub async fn file(
     let valid = match problem {
         Ok(valid) => valid,
         Err((field_name, message)) => {
-            return again(&pages, &state, &page, &form, &field_name, &message).await;
+            return show_again(&pages, &state, &page, &form, again(field_name, message)).await;
         }
     };
-    // the form's own key: a second click or a reload of the POST files nothing twice
+    if let Some(problem) = &filing.photo_problem {
+        let code = problem.code();
+        tracing::info!(problem = code, "photo refused on the web form");
+        return show_again(
+            &pages,
+            &state,
+            &page,
+            &form,
+            again(code.to_owned(), problem.to_string()),
+        )
+        .await;
+    }
+    let photos = filing.photos;
+    // the form's own key: a second click or a reload of the POST files nothing twice; the
+    // photos are part of what the key stands for (a form without photos hashes as it always did)
+    let mut hashed = body;
+    if !photos.is_empty() {
+        hashed["photos"] = photos.iter().map(|p| p.sha256.as_str()).collect();
+    }
     let idempotency = field(&form, "form_key").map(|k| IdempotencyKey {
         key: format!("web-{k}"),
-        request_hash: hex::encode(Sha256::digest(canonical_json(&body).as_bytes())),
+        request_hash: hex::encode(Sha256::digest(canonical_json(&hashed).as_bytes())),
     });
     let wf = state.workflow.clone();
+    let photo_count = photos.len();
     let filed = db::run(&state.pool, move |conn| {
-        workflow::intake(conn, &wf, &valid, idempotency.as_ref(), now())
+        workflow::intake_with_photos(conn, &wf, &valid, &photos, idempotency.as_ref(), now())
     })
     .await;
     let filed = match filed {
         Ok(f) => f,
         Err(crate::error::AppError::Unprocessable { field, message, .. }) => {
             let field_name = field.unwrap_or_default();
-            return again(&pages, &state, &page, &form, &field_name, &message).await;
+            return show_again(&pages, &state, &page, &form, again(field_name, message)).await;
         }
         Err(e) => return Err(e.into()),
     };
-    tracing::info!(tracking_no = %filed.appeal.tracking_no, "appeal filed on the web form");
+    tracing::info!(tracking_no = %filed.appeal.tracking_no, photos = photo_count, replayed = filed.replayed, "appeal filed on the web form");
     pages.render(
         &page,
         "receipt.html",
         context! {
             tracking_no => filed.appeal.tracking_no,
             access_code => filed.access_code,
+            photo_count,
         },
     )
 }
 
+/// Why the form is shown again.
+struct Again {
+    /// the form field (or, for a photo, the problem's code: `photo_too_large`, …)
+    field_name: String,
+    message: String,
+    /// photos were chosen: a file input cannot be filled again, so the page asks for them again
+    photos_sent: bool,
+}
+
 /// The form again, with what was typed and the problem beside its field (422).
-async fn again(
+async fn show_again(
     pages: &Pages,
     state: &AppState,
     page: &PageContext,
     form: &HashMap<String, String>,
-    field_name: &str,
-    message: &str,
+    again: Again,
 ) -> Result<HttpResponse, PageError> {
-    // the division is asked for in three pickers; point at the first
-    let field_name = match field_name {
-        "division_code" => "district",
-        "category_code" => "category",
-        other => other,
+    // the division is asked for in three pickers; point at the first; a photo's problem is
+    // said beside the file input
+    let (field_name, photo_problem) = match again.field_name.as_str() {
+        "division_code" => ("district", None),
+        "category_code" => ("category", None),
+        code if code.starts_with("photo_") => (PHOTO_FIELD, Some(code)),
+        other => (other, None),
     };
+    let message = again.message.as_str();
     let choices = choices(state).await?;
     let mut kept = form.clone();
     kept.remove("csrf");
@@ -228,7 +281,9 @@ async fn again(
             choices,
             form => kept,
             form_key => form.get("form_key").cloned().unwrap_or_else(new_form_key),
-            error => context! { field => field_name, message => message },
+            error => context! { field => field_name, message => message, photo_problem },
+            photo_limits => photo_limits(state),
+            photos_again => again.photos_sent,
         },
     )
 }

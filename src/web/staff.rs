@@ -11,7 +11,9 @@ use uuid::Uuid;
 
 use super::session::{check_csrf, expired_session_cookie, require_staff, session_cookie};
 use super::{PageContext, PageError, Pages, field, safe_next};
-use crate::api::appeals::{staff_view, view_after_action, visible_appeal};
+use crate::api::appeals::{
+    photo_of, photo_response, staff_view, view_after_action, visible_appeal,
+};
 use crate::api::now;
 use crate::api::views::AppealSummary;
 use crate::auth::{Claims, JwtKeys};
@@ -555,4 +557,23 @@ pub async fn act(
             )
         }
     }
+}
+
+/// A photo filed with the appeal, for staff who may see the appeal (the same check as the
+/// page): another department's clerk gets 403, an unknown appeal or photo 404.
+#[get("/staff/appeals/{id}/photos/{photo_id}")]
+pub async fn photo(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, PageError> {
+    let staff = require_staff(&req)?;
+    let (id, photo_id) = path.into_inner();
+    let id: Uuid = id.parse().map_err(|_| PageError::NotFound)?;
+    let photo_id: Uuid = photo_id.parse().map_err(|_| PageError::NotFound)?;
+    let found = db::run(&state.pool, move |conn| {
+        photo_of(conn, id, photo_id, &staff)
+    })
+    .await?;
+    Ok(photo_response(photo_id, found)?)
 }

@@ -131,13 +131,17 @@ fn ensure_template(maintenance_url: &str) -> String {
             .expect("rename");
         // Older templates (earlier migrations) are dropped when nobody uses them, so a shared
         // server does not collect one per schema change; one in use stays (the DROP fails).
+        // The four newest stay whatever: checkouts of other branches testing on the same server
+        // clone theirs between moments of use.
         #[derive(QueryableByName)]
         struct Name {
             #[diesel(sql_type = diesel::sql_types::Text)]
             datname: String,
         }
         let old: Vec<Name> = diesel::sql_query(
-            "SELECT datname::text AS datname FROM pg_database WHERE datname LIKE 'minxin\\_tpl\\_%'",
+            "SELECT datname::text AS datname FROM pg_database \
+             WHERE datname LIKE 'minxin\\_tpl\\_%' AND datname NOT LIKE '%\\_building' \
+             ORDER BY oid DESC OFFSET 4",
         )
         .load(&mut conn)
         .unwrap_or_default();

@@ -23,3 +23,4 @@ mod reports;
 mod routing;
 mod web_admin;
 mod web_e2e;
+mod web_photo;
