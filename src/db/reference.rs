@@ -25,6 +25,18 @@ pub fn list_departments(
         .load(conn)
 }
 
+/// Every department's name by its code (inactive ones too: old appeals name them), for pages
+/// that show a department rather than its code.
+pub fn department_names(
+    conn: &mut PgConnection,
+) -> QueryResult<std::collections::HashMap<String, String>> {
+    Ok(departments::table
+        .select((departments::code, departments::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
 pub fn list_categories(conn: &mut PgConnection) -> QueryResult<Vec<Category>> {
     categories::table
         .filter(categories::active.eq(true))

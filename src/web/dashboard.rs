@@ -113,7 +113,7 @@ pub async fn dashboard(
     let trend_from = this_month() - Months::new(11);
     let trend_to = now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
     let wf = state.workflow.clone();
-    let (rows, ranking, trend, overdue, extensions, mut hotspots) =
+    let (rows, ranking, trend, overdue, extensions, mut hotspots, names) =
         db::run(&state.pool, move |conn| {
             Ok((
                 summary_rows(conn, &wf, from, to, &dims)?,
@@ -122,6 +122,7 @@ pub async fn dashboard(
                 q::overdue(conn, 20)?,
                 crate::api::extensions::rows_of(conn, "pending", 50)?,
                 hotspot_rows(conn, &wf, month_first, month_next, 6)?,
+                crate::db::reference::department_names(conn)?,
             ))
         })
         .await?;
@@ -186,6 +187,7 @@ pub async fn dashboard(
             overdue,
             extensions,
             hotspots,
+            names,
             done => q.done,
             trend_svg => Value::from_safe_string(vertical_bars(&trend_bars, "received")),
             ranking_svg => Value::from_safe_string(horizontal_bars(&ranking_bars)),

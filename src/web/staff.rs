@@ -233,8 +233,9 @@ pub async fn queue(
         _ => (Vec::new(), q::Due::Any),
     };
     let awaiting_co = tab == "awaiting_co";
-    let result = db::run(&state.pool, move |conn| {
-        Ok(q::queue(
+    let (result, department_name) = db::run(&state.pool, move |conn| {
+        let name = crate::db::reference::find_department(conn, &department)?.map(|d| d.name);
+        let page = q::queue(
             conn,
             &department,
             &statuses,
@@ -242,7 +243,8 @@ pub async fn queue(
             awaiting_co,
             PER_PAGE,
             (number - 1) * PER_PAGE,
-        )?)
+        )?;
+        Ok((page, name))
     })
     .await?;
     let items: Vec<AppealSummary> = result
@@ -254,7 +256,7 @@ pub async fn queue(
     pages.render(
         &page,
         "queue.html",
-        context! { items, tab, tabs => TABS, page => number, pages_total, total => result.total },
+        context! { items, tab, tabs => TABS, page => number, pages_total, total => result.total, department_name },
     )
 }
 
@@ -309,6 +311,7 @@ async fn load(
         crate::api::views::StaffAppeal,
         Vec<&'static str>,
         Option<CentreView>,
+        HashMap<String, String>,
     ),
     AppError,
 > {
@@ -338,7 +341,8 @@ async fn load(
         } else {
             None
         };
-        Ok((staff_view(conn, id, &staff)?, allowed, centre))
+        let names = crate::db::reference::department_names(conn)?;
+        Ok((staff_view(conn, id, &staff)?, allowed, centre, names))
     })
     .await
 }
@@ -392,7 +396,7 @@ pub async fn appeal_page(
     let staff = require_staff(&req)?;
     let page = PageContext::of(&req, Some(staff.clone()));
     let id: Uuid = id.parse().map_err(|_| PageError::NotFound)?;
-    let (view, allowed, centre) = load(&state, id, &staff).await?;
+    let (view, allowed, centre, names) = load(&state, id, &staff).await?;
     let done = query
         .into_inner()
         .done
@@ -400,7 +404,7 @@ pub async fn appeal_page(
     pages.render(
         &page,
         "appeal_staff.html",
-        context! { appeal => view, allowed, done, centre },
+        context! { appeal => view, allowed, done, centre, names },
     )
 }
 
@@ -546,14 +550,14 @@ pub async fn act(
                 _ => return Err(e.into()),
             };
             let page = PageContext::of(&req, Some(staff.clone()));
-            let (view, allowed, centre) = load(&state, id, &staff).await?;
+            let (view, allowed, centre, names) = load(&state, id, &staff).await?;
             let mut kept = form.clone();
             kept.remove("csrf");
             pages.render_status(
                 &page,
                 status,
                 "appeal_staff.html",
-                context! { appeal => view, allowed, centre, failed => context! { action, status => status.as_u16(), message => e.to_string() }, form => kept },
+                context! { appeal => view, allowed, centre, names, failed => context! { action, status => status.as_u16(), message => e.to_string() }, form => kept },
             )
         }
     }

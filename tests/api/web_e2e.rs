@@ -272,11 +272,13 @@ async fn a_clerk_signs_and_replies_the_resident_rates_and_the_public_report_coun
     desk.fill("password", PASSWORD).await;
     desk.click("login-submit").await;
     assert_eq!(desk.text("appeal-title").await, "小区暖气不热");
-    // the handling department sees the appellant unmasked
+    // the handling department sees the appellant unmasked, and departments by their names
     assert!(desk.text("appellant").await.contains("13812341234"));
+    assert_eq!(desk.text("lead-department").await, "鞍山市热力集团");
 
     desk.goto(&app, "/staff/queue").await;
     phone_wait(&desk, "tab-to_sign").await;
+    assert_eq!(desk.text("queue-department").await, "鞍山市热力集团");
     assert!(
         desk.source()
             .await
@@ -622,6 +624,12 @@ async fn a_supervisor_sees_the_numbers_move_and_decides_an_extension() {
             .await;
         r.body["tracking_no"].as_str().expect("no").to_owned()
     };
+    // the request names its department, not its code
+    let requests = desk.text("extensions").await;
+    assert!(
+        requests.contains(&tracking) && requests.contains("鞍山市热力集团"),
+        "{requests}"
+    );
     desk.click(&format!("approve-{tracking}")).await;
     assert!(desk.text("done").await.contains("已批准"));
     assert_eq!(
