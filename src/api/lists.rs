@@ -71,6 +71,7 @@ pub async fn queue(
             &statuses,
             q::Due::Any,
             false,
+            q::QueueOrder::DeadlineFirst,
             per_page,
             (page - 1) * per_page,
         )?)

@@ -253,13 +253,27 @@ pub enum Due {
     Between(DateTime<Utc>, DateTime<Utc>),
 }
 
-/// A department's queue: appeals it leads or co-handles right now, most pressing first.
+/// The order of a department's queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum QueueOrder {
+    /// the nearest reply deadline first (no deadline last): most pressing first
+    #[default]
+    DeadlineFirst,
+    /// the furthest reply deadline first (no deadline last)
+    DeadlineLast,
+    /// the latest received first
+    NewestFirst,
+}
+
+/// A department's queue: appeals it leads or co-handles right now, in `order`.
+#[allow(clippy::too_many_arguments)]
 pub fn queue(
     conn: &mut PgConnection,
     department: &str,
     statuses: &[String],
     due: Due,
     awaiting_co_handlers: bool,
+    order: QueueOrder,
     limit: i64,
     offset: i64,
 ) -> QueryResult<Page<(Appeal, String)>> {
@@ -293,12 +307,20 @@ pub fn queue(
         }
     };
     let total = base().count().get_result(conn)?;
-    let items = base()
-        .order((
+    let ordered = match order {
+        QueueOrder::DeadlineFirst => base().order((
             appeals::reply_due_at.asc().nulls_last(),
             appeals::created_at.asc(),
             appeals::id.asc(),
-        ))
+        )),
+        QueueOrder::DeadlineLast => base().order((
+            appeals::reply_due_at.desc().nulls_last(),
+            appeals::created_at.desc(),
+            appeals::id.desc(),
+        )),
+        QueueOrder::NewestFirst => base().order((appeals::created_at.desc(), appeals::id.desc())),
+    };
+    let items = ordered
         .limit(limit)
         .offset(offset)
         .select((Appeal::as_select(), assignments::role))

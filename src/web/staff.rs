@@ -110,14 +110,19 @@ pub async fn logout(
 #[get("/staff")]
 pub async fn home(req: HttpRequest) -> Result<HttpResponse, PageError> {
     let staff = require_staff(&req)?;
+    Ok(role_home(&staff))
+}
+
+/// To the page a role starts from.
+fn role_home(staff: &Claims) -> HttpResponse {
     let to = match staff.role {
         Role::Clerk => "/staff/queue",
         Role::Supervisor => "/staff/dashboard",
         _ => "/staff/pool",
     };
-    Ok(HttpResponse::SeeOther()
+    HttpResponse::SeeOther()
         .insert_header((header::LOCATION, to))
-        .finish())
+        .finish()
 }
 
 fn is_centre(staff: &Claims) -> bool {
@@ -181,7 +186,11 @@ const TABS: [&str; 7] = [
 pub struct QueueQuery {
     tab: Option<String>,
     page: Option<i64>,
+    sort: Option<String>,
 }
+
+/// The workbench's orders (`?sort=`), the first the default.
+const SORTS: [&str; 3] = ["deadline", "deadline_last", "newest"];
 
 const PER_PAGE: i64 = 20;
 
@@ -201,18 +210,22 @@ pub async fn queue(
         .filter(|t| TABS.contains(&t.as_str()))
         .unwrap_or_else(|| "to_sign".into());
     let number = q.page.unwrap_or(1).clamp(1, 10_000);
+    let sort = q
+        .sort
+        .filter(|s| SORTS.contains(&s.as_str()))
+        .unwrap_or_else(|| SORTS[0].into());
+    let order = match sort.as_str() {
+        "deadline_last" => q::QueueOrder::DeadlineLast,
+        "newest" => q::QueueOrder::NewestFirst,
+        _ => q::QueueOrder::DeadlineFirst,
+    };
     let Some(department) = staff
         .department
         .clone()
         .filter(|_| staff.role == Role::Clerk)
     else {
-        // the dispatcher's pool, the supervisor's dashboard and administration are not built
-        // yet (issue 7): their users work through the API meanwhile
-        return pages.render(
-            &page,
-            "queue.html",
-            context! { not_clerk => true, tabs => TABS, tab },
-        );
+        // the workbench is a clerk's; the hotline centre's roles have their own pages
+        return Ok(role_home(&staff));
     };
     let at = now();
     let open = || vec!["dispatched".to_owned(), "in_progress".to_owned()];
@@ -241,6 +254,7 @@ pub async fn queue(
             &statuses,
             due,
             awaiting_co,
+            order,
             PER_PAGE,
             (number - 1) * PER_PAGE,
         )?;
@@ -256,7 +270,7 @@ pub async fn queue(
     pages.render(
         &page,
         "queue.html",
-        context! { items, tab, tabs => TABS, page => number, pages_total, total => result.total, department_name },
+        context! { items, tab, tabs => TABS, sort, sorts => SORTS, page => number, pages_total, total => result.total, department_name },
     )
 }
 

@@ -8,10 +8,12 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use diesel::RunQueryDsl;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use reqwest::StatusCode;
 use serde_json::json;
+use uuid::Uuid;
 
 use crate::helpers::{TestApp, citizen_appeal, spawn_app};
 
@@ -726,4 +728,61 @@ async fn the_workbench_lists_what_waits_for_a_co_handler_until_it_signs() {
     let r = app.act(id, "sign", &json!({}), &water).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(!tab(heating).await.contains(&tracking_no));
+}
+
+#[actix_web::test]
+async fn the_workbench_sorts_by_deadline_either_way_or_newest_first() {
+    // Arrange: two appeals for heating, received one after the other
+    let app = spawn_app().await;
+    let older = app.dispatched().await;
+    let newer = app.dispatched().await;
+    let mut conn = app.conn();
+    let later_deadline = |id: Uuid, days: i32, conn: &mut diesel::PgConnection| {
+        diesel::sql_query(format!(
+            "UPDATE appeals SET reply_due_at = now() + interval '{days} days' WHERE id = '{id}'"
+        ))
+        .execute(conn)
+        .expect("move the deadline");
+    };
+    let clerk = app.login("clerk.heating").await;
+    let no = |id: Uuid| {
+        let (app, clerk) = (&app, &clerk);
+        async move {
+            let r = app.get(&format!("/api/v1/appeals/{id}"), Some(clerk)).await;
+            r.body["tracking_no"].as_str().expect("no").to_owned()
+        }
+    };
+    let (older_no, newer_no) = (no(older).await, no(newer).await);
+    let first_of = |sort: &'static str| {
+        let (app, clerk, older_no, newer_no) = (&app, &clerk, &older_no, &newer_no);
+        async move {
+            let r = page_as(app, &format!("/staff/queue?tab=all&sort={sort}"), clerk).await;
+            assert_eq!(r.status(), StatusCode::OK);
+            let body = r.text().await.expect("body");
+            let at = |no: &str| body.find(no).unwrap_or_else(|| panic!("{no} listed"));
+            if at(older_no) < at(newer_no) {
+                "older"
+            } else {
+                "newer"
+            }
+        }
+    };
+
+    // Act and Assert: the newer one due later, then the older one due later still
+    later_deadline(older, 2, &mut conn);
+    later_deadline(newer, 4, &mut conn);
+    assert_eq!(first_of("deadline").await, "older");
+    assert_eq!(first_of("deadline_last").await, "newer");
+    assert_eq!(first_of("newest").await, "newer");
+    later_deadline(older, 6, &mut conn);
+    assert_eq!(first_of("deadline").await, "newer");
+    assert_eq!(first_of("deadline_last").await, "older");
+    assert_eq!(first_of("newest").await, "newer");
+    // an unknown order is the default one
+    assert_eq!(first_of("sideways").await, "newer");
+    // the hotline centre's roles are sent to their own pages
+    let dispatcher = app.login("dispatcher").await;
+    let r = page_as(&app, "/staff/queue", &dispatcher).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.url().path(), "/staff/pool");
 }
