@@ -94,6 +94,11 @@ async fn an_administrator_adds_a_department_and_a_clerk_who_can_then_log_in() {
     assert!(desk.text("done").await.contains("已新增账号"));
     assert!(desk.text("account-role").await.contains("承办人"));
     desk.goto(&app, "/staff/admin/users").await;
+    // the list names the department
+    assert_eq!(
+        desk.text("department-of-clerk.xinxing").await,
+        "新兴街道办事处"
+    );
     desk.screenshot("admin-users").await;
     desk.close().await;
 

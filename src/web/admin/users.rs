@@ -40,12 +40,19 @@ async fn render_list(
 ) -> Result<HttpResponse, PageError> {
     let page = PageContext::of(req, Some(staff));
     let accounts = db::run(&state.pool, |conn| {
+        let names = crate::db::reference::department_names(conn)?;
         Ok(users::list(conn)?
             .into_iter()
             .map(|u| {
+                let department_name = u
+                    .department_code
+                    .as_ref()
+                    .and_then(|c| names.get(c))
+                    .cloned();
                 context! {
                     username => u.username, display_name => u.display_name, role => u.role,
-                    department_code => u.department_code, active => u.active, absent => u.absent,
+                    department_code => u.department_code, department_name,
+                    active => u.active, absent => u.absent,
                 }
             })
             .collect::<Vec<_>>())
