@@ -348,12 +348,25 @@ pub async fn track_lookup(
         return not_found(&pages);
     };
     let wf = state.workflow.clone();
+    let relook = context! { tracking_no => tracking_no.to_string(), access_code => &code };
     let view = db::run(&state.pool, move |conn| {
         crate::api::appeals::appellant_view(conn, &wf, &tracking_no, &code)
     })
     .await;
     match view {
-        Ok(view) => pages.render(&page, "appeal_public.html", context! { appeal => view }),
+        Ok(view) => {
+            let mut shown = pages.render(
+                &page,
+                "appeal_public.html",
+                context! { appeal => view, relook },
+            )?;
+            // the page holds the access code (for the language switch): kept by no cache
+            shown.headers_mut().insert(
+                actix_web::http::header::CACHE_CONTROL,
+                actix_web::http::header::HeaderValue::from_static("no-store"),
+            );
+            Ok(shown)
+        }
         Err(crate::error::AppError::NotFound(_)) => not_found(&pages),
         Err(e) => Err(e.into()),
     }
