@@ -103,37 +103,34 @@ impl Browser {
         self.client.goto(&app.url(path)).await.expect("navigate");
     }
 
-    pub(crate) async fn fill(&self, id: &str, value: &str) {
-        let field = self.client.find(Locator::Id(id)).await.expect(id);
-        field.clear().await.expect("clear");
-        field.send_keys(value).await.expect("type");
-    }
-
-    pub(crate) async fn select(&self, id: &str, value: &str) {
-        let field = self.client.find(Locator::Id(id)).await.expect(id);
-        field.select_by_value(value).await.expect("select");
-    }
-
-    pub(crate) async fn click(&self, id: &str) {
-        self.client
-            .find(Locator::Id(id))
-            .await
-            .expect(id)
-            .click()
-            .await
-            .expect("click");
-    }
-
-    pub(crate) async fn text(&self, id: &str) -> String {
+    /// The element, waiting up to ten seconds for it: the page a click or a redirect leads to
+    /// may not be there yet.
+    async fn element(&self, id: &str) -> fantoccini::elements::Element {
         self.client
             .wait()
             .at_most(Duration::from_secs(10))
             .for_element(Locator::Id(id))
             .await
             .unwrap_or_else(|e| panic!("#{id}: {e}"))
-            .text()
-            .await
-            .expect("text")
+    }
+
+    pub(crate) async fn fill(&self, id: &str, value: &str) {
+        let field = self.element(id).await;
+        field.clear().await.expect("clear");
+        field.send_keys(value).await.expect("type");
+    }
+
+    pub(crate) async fn select(&self, id: &str, value: &str) {
+        let field = self.element(id).await;
+        field.select_by_value(value).await.expect("select");
+    }
+
+    pub(crate) async fn click(&self, id: &str) {
+        self.element(id).await.click().await.expect("click");
+    }
+
+    pub(crate) async fn text(&self, id: &str) -> String {
+        self.element(id).await.text().await.expect("text")
     }
 
     pub(crate) async fn source(&self) -> String {
