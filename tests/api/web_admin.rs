@@ -80,7 +80,7 @@ async fn an_administrator_adds_a_department_and_a_clerk_who_can_then_log_in() {
     desk.select("d-division", "210302001").await;
     desk.fill("d-email", "xinxing@8890.example").await;
     desk.click("department-submit").await;
-    assert!(desk.text("done").await.contains("已新增承办单位"));
+    desk.wait_text("done", "已新增承办单位").await;
     desk.screenshot("admin-department").await;
 
     // … and a clerk for it
@@ -91,7 +91,7 @@ async fn an_administrator_adds_a_department_and_a_clerk_who_can_then_log_in() {
     desk.select("u-department", "street.xinxing").await;
     desk.fill("u-password", "xinxing-2026").await;
     desk.click("user-submit").await;
-    assert!(desk.text("done").await.contains("已新增账号"));
+    desk.wait_text("done", "已新增账号").await;
     assert!(desk.text("account-role").await.contains("承办人"));
     desk.goto(&app, "/staff/admin/users").await;
     // the list names the department
@@ -133,7 +133,7 @@ async fn an_administrator_adds_a_holiday_and_it_shows() {
     desk.select("c-kind", "holiday").await;
     desk.fill("c-name", "劳动节").await;
     desk.click("day-submit").await;
-    assert!(desk.text("done").await.contains("日期已添加"));
+    desk.wait_text("done", "日期已添加").await;
     let days = desk.text("days").await;
     assert!(
         days.contains("2027-05-03") && days.contains("劳动节"),
@@ -173,7 +173,7 @@ async fn an_administrator_creates_a_rule_tests_it_and_switches_it_off() {
 
     // saved, it decides in the test box
     desk.click("save-rule").await;
-    assert!(desk.text("done").await.contains("规则已保存"));
+    desk.wait_text("done", "规则已保存").await;
     let id = app.count("SELECT max(id) FROM routing_rules");
     let explain = async || {
         desk.fill("t-title", "燃气表漏气").await;
@@ -187,7 +187,7 @@ async fn an_administrator_creates_a_rule_tests_it_and_switches_it_off() {
 
     // switched off, it decides no more
     desk.click(&format!("switch-rule-{id}")).await;
-    assert!(desk.text("done").await.contains("规则已停用"));
+    desk.wait_text("done", "规则已停用").await;
     let lead = explain().await;
     assert!(lead.contains("没有规则决定"), "{lead}");
     desk.close().await;

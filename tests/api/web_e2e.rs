@@ -129,8 +129,34 @@ impl Browser {
         self.element(id).await.click().await.expect("click");
     }
 
+    /// The element's text; found again if the page changed under it (a click's next page).
     pub(crate) async fn text(&self, id: &str) -> String {
-        self.element(id).await.text().await.expect("text")
+        for _ in 0..50 {
+            match self.element(id).await.text().await {
+                Ok(text) => return text,
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        panic!("#{id}: its text could not be read");
+    }
+
+    /// Waits up to ten seconds for the element's text to contain `needle`: after a click the
+    /// page before may still be showing an element of the same id (the "done" banner).
+    pub(crate) async fn wait_text(&self, id: &str, needle: &str) {
+        let until = Instant::now() + Duration::from_secs(10);
+        let mut seen = String::new();
+        while Instant::now() < until {
+            if let Ok(element) = self.client.find(Locator::Id(id)).await
+                && let Ok(text) = element.text().await
+            {
+                if text.contains(needle) {
+                    return;
+                }
+                seen = text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("#{id} never said {needle:?}; it said {seen:?}");
     }
 
     pub(crate) async fn source(&self) -> String {
@@ -238,8 +264,8 @@ async fn a_resident_files_on_a_phone_and_tracks_the_appeal() {
     // the English switch shows the same result in English (looked up again: the code is
     // posted, never put in an address), and the choice is kept for the next page
     phone.click("lang-switch").await;
+    phone.wait_text("status", "Received").await;
     assert_eq!(phone.text("appeal-title").await, "小区暖气不热");
-    assert!(phone.text("status").await.contains("Received"));
     assert!(phone.source().await.contains("lang=\"en\""));
     assert!(
         !phone
@@ -297,12 +323,12 @@ async fn a_clerk_signs_and_replies_the_resident_rates_and_the_public_report_coun
 
     desk.goto(&app, &format!("/staff/appeals/{id}")).await;
     desk.click("do-sign").await;
-    assert!(desk.text("done").await.contains("已签收"));
+    desk.wait_text("done", "已签收").await;
     desk.fill("reply-content", "已安排维修，室温已恢复到20度。")
         .await;
     desk.screenshot("appeal-clerk").await;
     desk.click("do-reply").await;
-    assert!(desk.text("done").await.contains("已答复"));
+    desk.wait_text("done", "已答复").await;
     assert_eq!(app.status_of(id.parse().expect("uuid")).await, "resolved");
     desk.close().await;
 
@@ -508,7 +534,7 @@ async fn a_dispatcher_works_the_pool_dispatching_merging_and_rejecting() {
     desk.fill("merge-primary", first["tracking_no"].as_str().expect("no"))
         .await;
     desk.click("do-merge").await;
-    assert!(desk.text("done").await.contains("已合并"));
+    desk.wait_text("done", "已合并").await;
 
     // the first: to the heating company, the water company co-handling
     desk.goto(&app, &format!("/staff/appeals/{}", id(&first)))
@@ -516,7 +542,7 @@ async fn a_dispatcher_works_the_pool_dispatching_merging_and_rejecting() {
     desk.select("dispatch-lead", "heating").await;
     desk.select("dispatch-co", "water").await;
     desk.click("do-dispatch").await;
-    assert!(desk.text("done").await.contains("已派单"));
+    desk.wait_text("done", "已派单").await;
 
     // the third: rejected with a disposition; a reason is required first
     desk.goto(&app, &format!("/staff/appeals/{}", id(&third)))
@@ -524,7 +550,7 @@ async fn a_dispatcher_works_the_pool_dispatching_merging_and_rejecting() {
     desk.select("reject-disposition", "out_of_scope").await;
     desk.fill("reject-reason", "无具体诉求").await;
     desk.click("do-reject").await;
-    assert!(desk.text("done").await.contains("已不予受理"));
+    desk.wait_text("done", "已不予受理").await;
     desk.close().await;
 
     // Assert: what the database holds
@@ -640,7 +666,7 @@ async fn a_supervisor_sees_the_numbers_move_and_decides_an_extension() {
         "{requests}"
     );
     desk.click(&format!("approve-{tracking}")).await;
-    assert!(desk.text("done").await.contains("已批准"));
+    desk.wait_text("done", "已批准").await;
     assert_eq!(
         app.count(&format!(
             "SELECT count(*) FROM extensions WHERE appeal_id = '{slow}' AND status = 'approved'"
