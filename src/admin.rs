@@ -527,7 +527,7 @@ pub fn reset_password(
     })
 }
 
-/// Changes an account's role and department (a clerk needs one, other roles none). The last
+/// Changes an account's role and department (a clerk needs one; the centre's roles may name one or none). The last
 /// active administrator keeps the role.
 pub fn change_role(
     conn: &mut PgConnection,

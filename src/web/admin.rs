@@ -10,7 +10,7 @@
 //!   code nests in its parent's as the national scheme has it, rename;
 //! - `users`: list, add (the same rules and argon2 hashing as `minxin user add`), deactivate and
 //!   reactivate (never oneself, never the last active administrator), reset a password, change
-//!   role and department (a clerk needs one, the other roles none);
+//!   role and department (a clerk needs one; the centre's roles may name the centre's own);
 //! - `calendar`: a year's holidays and make-up working days, add and remove;
 //! - `rules`: the routing rule table (派单目录) in matching order with its explain box; create,
 //!   edit, switch on and off, move up and down, and test a draft (where a sample would go with

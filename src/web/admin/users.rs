@@ -1,6 +1,8 @@
 //! Staff accounts: the list with the add form, and one account's page: role and department,
 //! a new password, deactivate or reactivate.
 
+use std::collections::HashMap;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use minijinja::context;
@@ -39,26 +41,37 @@ async fn render_list(
     error: Option<Problem>,
 ) -> Result<HttpResponse, PageError> {
     let page = PageContext::of(req, Some(staff));
-    let accounts = db::run(&state.pool, |conn| {
-        let names = crate::db::reference::department_names(conn)?;
-        Ok(users::list(conn)?
+    // one read of the departments: every one names accounts (old ones too), the active ones
+    // are offered for a new account
+    let (accounts, departments) = db::run(&state.pool, |conn| {
+        let all = reference::list_departments(conn, true)?;
+        let names: HashMap<&str, &str> = all
+            .iter()
+            .map(|d| (d.code.as_str(), d.name.as_str()))
+            .collect();
+        let accounts: Vec<_> = users::list(conn)?
             .into_iter()
             .map(|u| {
                 let department_name = u
                     .department_code
-                    .as_ref()
+                    .as_deref()
                     .and_then(|c| names.get(c))
-                    .cloned();
+                    .copied();
                 context! {
                     username => u.username, display_name => u.display_name, role => u.role,
                     department_code => u.department_code, department_name,
                     active => u.active, absent => u.absent,
                 }
             })
-            .collect::<Vec<_>>())
+            .collect();
+        let offered: Vec<(String, String)> = all
+            .iter()
+            .filter(|d| d.active)
+            .map(|d| (d.code.clone(), d.name.clone()))
+            .collect();
+        Ok((accounts, offered))
     })
     .await?;
-    let departments = departments(state).await?;
     pages.render_status(
         &page,
         status,
