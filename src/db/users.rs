@@ -64,11 +64,16 @@ pub fn usernames(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<(Uuid
 }
 
 /// Every account, by role and username.
-pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<User>> {
-    users::table
+/// A page of the accounts by role and username, and how many there are in all.
+pub fn list(conn: &mut PgConnection, limit: i64, offset: i64) -> QueryResult<(Vec<User>, i64)> {
+    let total = users::table.count().get_result(conn)?;
+    let page = users::table
         .order((users::role.asc(), users::username.asc()))
+        .limit(limit)
+        .offset(offset)
         .select(User::as_select())
-        .load(conn)
+        .load(conn)?;
+    Ok((page, total))
 }
 
 /// The account, locked against a concurrent edit.

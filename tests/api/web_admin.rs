@@ -735,3 +735,40 @@ async fn every_change_leaves_one_administrative_event_and_the_chain_verifies() {
         minxin::db::calendar::verify_admin_chain(&mut app.conn()).expect("verify");
     assert!(broken.is_none() && checked as i64 >= before + 21);
 }
+
+#[actix_web::test]
+async fn the_accounts_list_comes_in_pages_of_fifty() {
+    // Arrange: 60 more (inactive) accounts beside the demo's nine
+    let app = spawn_app().await;
+    let mut conn = app.conn();
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(
+            "INSERT INTO users (id, username, password_hash, display_name, role, active, created_at)
+             SELECT gen_random_uuid(), 'zz.user' || lpad(i::text, 2, '0'), '!', '测试', 'supervisor', FALSE, now()
+             FROM generate_series(1, 60) i",
+        ),
+        &mut conn,
+    )
+    .expect("accounts");
+    let total = app.count("SELECT count(*) FROM users");
+    let admin = app.login("admin").await;
+    let rows = |body: &str| body.matches("<td><a href=\"/staff/admin/users/").count() as i64;
+
+    // Act
+    let first = page_as(&app, "/staff/admin/users", &admin)
+        .await
+        .text()
+        .await
+        .expect("body");
+    let second = page_as(&app, "/staff/admin/users?page=2", &admin)
+        .await
+        .text()
+        .await
+        .expect("body");
+
+    // Assert: fifty, then the rest, with the pager saying where one is
+    assert_eq!(rows(&first), 50);
+    assert_eq!(rows(&first) + rows(&second), total);
+    assert!(first.contains("id=\"users-pager\"") && first.contains("?page=2"));
+    assert!(second.contains(&format!("2 / 2 · {total}")));
+}

@@ -31,11 +31,16 @@ async fn departments(state: &AppState) -> Result<Vec<(String, String)>, PageErro
     .await?)
 }
 
+/// Accounts per page of the list.
+const PER_PAGE: i64 = 50;
+
+#[allow(clippy::too_many_arguments)]
 async fn render_list(
     req: &HttpRequest,
     pages: &Pages,
     state: &AppState,
     staff: Claims,
+    number: i64,
     status: StatusCode,
     form: serde_json::Value,
     error: Option<Problem>,
@@ -43,13 +48,14 @@ async fn render_list(
     let page = PageContext::of(req, Some(staff));
     // one read of the departments: every one names accounts (old ones too), the active ones
     // are offered for a new account
-    let (accounts, departments) = db::run(&state.pool, |conn| {
+    let (accounts, total, departments) = db::run(&state.pool, move |conn| {
         let all = reference::list_departments(conn, true)?;
         let names: HashMap<&str, &str> = all
             .iter()
             .map(|d| (d.code.as_str(), d.name.as_str()))
             .collect();
-        let accounts: Vec<_> = users::list(conn)?
+        let (listed, total) = users::list(conn, PER_PAGE, (number - 1) * PER_PAGE)?;
+        let accounts: Vec<_> = listed
             .into_iter()
             .map(|u| {
                 let department_name = u
@@ -69,15 +75,23 @@ async fn render_list(
             .filter(|d| d.active)
             .map(|d| (d.code.clone(), d.name.clone()))
             .collect();
-        Ok((accounts, offered))
+        Ok((accounts, total, offered))
     })
     .await?;
     pages.render_status(
         &page,
         status,
         "admin_users.html",
-        context! { accounts, departments, roles => roles(), form, error },
+        context! {
+            accounts, departments, roles => roles(), form, error,
+            page => number, pages_total => ((total + PER_PAGE - 1) / PER_PAGE).max(1), total,
+        },
     )
+}
+
+#[derive(serde::Deserialize)]
+pub struct ListQuery {
+    page: Option<i64>,
 }
 
 #[get("/staff/admin/users")]
@@ -85,10 +99,22 @@ pub async fn list(
     req: HttpRequest,
     pages: web::Data<Pages>,
     state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, PageError> {
     let staff = require_admin(&req)?;
+    let number = query.page.unwrap_or(1).clamp(1, 10_000);
     let form = serde_json::json!({"role": "clerk"});
-    render_list(&req, &pages, &state, staff, StatusCode::OK, form, None).await
+    render_list(
+        &req,
+        &pages,
+        &state,
+        staff,
+        number,
+        StatusCode::OK,
+        form,
+        None,
+    )
+    .await
 }
 
 #[post("/staff/admin/users")]
@@ -122,7 +148,7 @@ pub async fn add(
         Err(e) => {
             let (status, problem) = problem_of(e)?;
             let form = serde_json::to_value(sent.kept()).unwrap_or_default();
-            render_list(&req, &pages, &state, staff, status, form, Some(problem)).await
+            render_list(&req, &pages, &state, staff, 1, status, form, Some(problem)).await
         }
     }
 }
