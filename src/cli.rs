@@ -69,6 +69,11 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Keys of integrations (Open311 clients)
+    Apikey {
+        #[command(subcommand)]
+        command: ApikeyCommand,
+    },
     /// The audit log
     Audit {
         #[command(subcommand)]
@@ -141,6 +146,20 @@ pub enum UserCommand {
         #[arg(long)]
         email: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApikeyCommand {
+    /// Issue a key and print it (the only time it is shown; only its hash is stored)
+    Add {
+        /// who the key is for, e.g. the integration's name
+        #[arg(long)]
+        name: String,
+    },
+    /// List the keys (prefix, name, state, last use)
+    List,
+    /// Revoke a key by its id
+    Revoke { id: uuid::Uuid },
 }
 
 #[derive(Debug, Subcommand)]
@@ -284,6 +303,49 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     email: email.as_deref(),
                 },
             )?;
+        }
+        Command::Apikey { command } => {
+            let url = settings.database_url()?.to_owned();
+            let mut conn = db::connect(&url)?;
+            let operator = crate::open311::keys::Issuer {
+                user_id: None,
+                role: "operator",
+            };
+            let now = chrono::Utc::now();
+            match command {
+                ApikeyCommand::Add { name } => {
+                    let issued = crate::open311::keys::issue(&mut conn, &name, &operator, now)
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    eprintln!(
+                        "issued key {} for {} — give it to the integration now; it is not shown again",
+                        issued.view.id, issued.view.name
+                    );
+                    println!("{}", issued.api_key);
+                }
+                ApikeyCommand::List => {
+                    for k in db::open311::list_keys(&mut conn)? {
+                        println!(
+                            "{}  {}…  {}  {}  last used {}",
+                            k.id,
+                            k.key_prefix,
+                            if k.revoked_at.is_some() {
+                                "revoked"
+                            } else {
+                                "active "
+                            },
+                            k.name,
+                            k.last_used_at
+                                .map(|t| t.to_rfc3339())
+                                .unwrap_or_else(|| "never".into())
+                        );
+                    }
+                }
+                ApikeyCommand::Revoke { id } => {
+                    let key = crate::open311::keys::revoke(&mut conn, id, &operator, now)
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    println!("revoked {} ({})", key.id, key.name);
+                }
+            }
         }
         Command::Reports { command } => {
             let url = settings.database_url()?.to_owned();

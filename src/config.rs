@@ -62,6 +62,9 @@ pub struct Settings {
     pub follow_up: FollowUpSettings,
     pub reports: ReportSettings,
     pub email: EmailSettings,
+    /// the Open311 GeoReport v2 endpoint
+    #[serde(default)]
+    pub open311: crate::open311::Open311Settings,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -15,6 +15,7 @@ pub mod error;
 pub mod import;
 pub mod mail;
 pub mod notify;
+pub mod open311;
 pub mod pgcluster;
 pub mod rollups;
 pub mod rulebook;

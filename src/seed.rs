@@ -615,6 +615,23 @@ struct NewUser<'a> {
     email: Option<&'a str>,
 }
 
+/// The questions some categories ask beyond the common form: (category, code, datatype,
+/// required, question, what a valid answer looks like, position, choices as JSON).
+#[rustfmt::skip]
+type FieldSpec = (&'static str, &'static str, &'static str, bool, &'static str, Option<&'static str>, i16, &'static str);
+
+#[rustfmt::skip]
+const CATEGORY_FIELDS: &[FieldSpec] = &[
+    ("03.01.01", "indoor_temperature", "number", true, "室内温度（℃） / Indoor temperature (°C)", Some("measured in the living room, e.g. 16.5"), 1, "[]"),
+    ("03.01.01", "rooms", "multivaluelist", false, "不热的房间 / Rooms that stay cold", None, 2,
+     r#"[{"key":"living","name":"客厅 / living room"},{"key":"bedroom","name":"卧室 / bedroom"},{"key":"kitchen","name":"厨房 / kitchen"}]"#),
+    ("03.01.04", "since", "datetime", false, "何时停热 / Heating off since", Some("RFC 3339, e.g. 2026-12-01T06:00:00+08:00"), 1, "[]"),
+    ("03.02.01", "since", "datetime", false, "何时停水 / Water off since", Some("RFC 3339, e.g. 2026-12-01T06:00:00+08:00"), 1, "[]"),
+    ("03.04.01", "since", "datetime", false, "何时停电 / Power off since", Some("RFC 3339, e.g. 2026-12-01T06:00:00+08:00"), 1, "[]"),
+    ("05.01.01", "employer", "string", true, "用人单位名称 / Employer", None, 1, "[]"),
+    ("05.01.01", "amount_owed", "number", false, "拖欠金额（元） / Amount owed (yuan)", None, 2, "[]"),
+];
+
 /// Depth of a category code: "01" → 1, "01.02" → 2, "01.02.03" → 3.
 fn category_depth(code: &str) -> usize {
     code.split('.').count()
@@ -696,6 +713,22 @@ pub fn load_demo_data(
                 .execute(conn)
                 .with_context(|| format!("seeding depth-{depth} categories"))?;
         }
+
+        // The extra questions some categories ask (Open311 service attributes).
+        let fields: Vec<crate::db::open311::NewCategoryField<'_>> = CATEGORY_FIELDS
+            .iter()
+            .map(|f| crate::db::open311::NewCategoryField {
+                category_code: f.0,
+                code: f.1,
+                datatype: f.2,
+                required: f.3,
+                description: f.4,
+                datatype_description: f.5,
+                position: f.6,
+                choices: serde_json::from_str(f.7).unwrap_or_else(|_| serde_json::json!([])),
+            })
+            .collect();
+        crate::db::open311::insert_fields(conn, &fields).context("seeding category fields")?;
 
         // Users: hash passwords (slow) only for logins that do not exist yet.
         let usernames: Vec<&str> = DEMO_LOGINS.iter().map(|l| l.username).collect();

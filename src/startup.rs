@@ -25,6 +25,8 @@ pub struct AppState {
     pub photos: crate::domain::photo::PhotoLimits,
     /// the body limit of everything but photos (a multipart filing may add the photos' bytes)
     pub body_limit_bytes: usize,
+    /// what /open311/v2/ serves
+    pub open311: crate::open311::Open311Settings,
 }
 
 impl AppState {
@@ -34,6 +36,7 @@ impl AppState {
             workflow: workflow_from(settings),
             photos: settings.photos,
             body_limit_bytes: settings.server.body_limit_bytes,
+            open311: settings.open311.clone(),
         }
     }
 }
@@ -93,6 +96,7 @@ impl Application {
                 .app_data(api::query_config())
                 .app_data(api::path_config())
                 .configure(api::configure)
+                .configure(crate::open311::configure)
                 .service(
                     SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi.clone()),
                 )

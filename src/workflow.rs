@@ -166,6 +166,8 @@ pub struct Filed {
     pub access_code: String,
     /// true when this is the stored answer to an earlier request with the same key
     pub replayed: bool,
+    /// the token of an appeal an integration filed (Open311's `tokens/{token}`)
+    pub token: Option<Uuid>,
 }
 
 pub struct IdempotencyKey {
@@ -223,6 +225,31 @@ pub fn intake_with_photos(
     idempotency: Option<&IdempotencyKey>,
     now: DateTime<Utc>,
 ) -> Result<Filed, AppError> {
+    intake_from(conn, wf, intake, photos, idempotency, None, now)
+}
+
+/// 受理 from an integration (Open311): as [`intake`], and in the same transaction the appeal
+/// is recorded as filed with the key `api_key_id`, under a token of its own ([`Filed::token`]).
+pub fn intake_by_integration(
+    conn: &mut PgConnection,
+    wf: &Workflow,
+    intake: &ValidIntake,
+    idempotency: Option<&IdempotencyKey>,
+    api_key_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Filed, AppError> {
+    intake_from(conn, wf, intake, &[], idempotency, Some(api_key_id), now)
+}
+
+fn intake_from(
+    conn: &mut PgConnection,
+    wf: &Workflow,
+    intake: &ValidIntake,
+    photos: &[Photo],
+    idempotency: Option<&IdempotencyKey>,
+    integration: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Filed, AppError> {
     for _attempt in 0..5 {
         let result = conn.transaction(|conn| -> Result<Filed, Attempt> {
             if let Some(idem) = idempotency
@@ -231,7 +258,7 @@ pub fn intake_with_photos(
                 return Ok(filed);
             }
             check_references(conn, intake)?;
-            insert_new(conn, wf, intake, photos, idempotency, now)
+            insert_new(conn, wf, intake, photos, idempotency, integration, now)
         });
         match result {
             Ok(filed) => return Ok(filed),
@@ -261,10 +288,12 @@ fn replay(
     }
     let appeal = q::find(conn, appeal_id)?
         .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("idempotency row without appeal")))?;
+    let token = crate::db::open311::token_of(conn, appeal.id)?;
     Ok(Some(Filed {
         access_code: wf.derived_access_code(&idem.key, appeal.id),
         appeal,
         replayed: true,
+        token,
     }))
 }
 
@@ -295,6 +324,7 @@ fn insert_new(
     intake: &ValidIntake,
     photos: &[Photo],
     idempotency: Option<&IdempotencyKey>,
+    integration: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> Result<Filed, Attempt> {
     let id = Uuid::new_v4();
@@ -370,6 +400,14 @@ fn insert_new(
         q::insert_idempotency(conn, &idem.key, &idem.request_hash, id, now)?;
     }
     crate::db::attachments::insert(conn, id, photos, now)?;
+    let token = match integration {
+        Some(api_key_id) => {
+            let token = Uuid::new_v4();
+            crate::db::open311::insert_request(conn, token, id, api_key_id, now)?;
+            Some(token)
+        }
+        None => None,
+    };
     let mut intake_details = json!({
         "channel": intake.channel.as_str(),
         "kind": intake.kind.as_str(),
@@ -381,6 +419,10 @@ fn insert_new(
         "routing": routing_details(&decision, &route),
         "repeat_of": repeat.as_ref().map(|c| &c.tracking_no),
     });
+    if let Some(api_key_id) = integration {
+        // which integration's key filed it
+        intake_details["api_key_id"] = json!(api_key_id);
+    }
     if !photos.is_empty() {
         // the audit chain vouches for which photos were filed, by their digests
         intake_details["photos"] = photos.iter().map(|p| p.sha256.as_str()).collect();
@@ -441,6 +483,7 @@ fn insert_new(
         appeal,
         access_code,
         replayed: false,
+        token,
     })
 }
 

@@ -2,6 +2,7 @@
 //! the result.
 
 pub mod actions;
+pub mod api_keys;
 pub mod appeals;
 pub mod auth;
 pub mod calendar;
@@ -69,7 +70,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(follow_up::awaiting)
             .service(reports::summary)
             .service(reports::ranking)
-            .service(reports::hotspots),
+            .service(reports::hotspots)
+            .service(api_keys::list)
+            .service(api_keys::issue)
+            .service(api_keys::revoke),
     )
     .service(health::healthz)
     .service(health::readyz);
@@ -107,8 +111,13 @@ pub fn error_shape<B: MessageBody + 'static>() -> ErrorHandlers<B> {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
-        // JSON errors are already in the shape; HTML errors are the pages' own
+            .is_some_and(|v| {
+                v.starts_with("application/json")
+                    || v.starts_with("text/html")
+                    || v.starts_with("text/xml")
+            });
+        // JSON errors are already in the shape; HTML errors are the pages' own, XML ones
+        // Open311's (the spec's error array)
         if is_json {
             return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
         }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod calendar;
 pub mod duplicates;
 pub mod models;
+pub mod open311;
 pub mod reference;
 pub mod repeats;
 pub mod reports;

@@ -27,6 +27,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_keys (id) {
+        id -> Uuid,
+        #[max_length = 100]
+        name -> Varchar,
+        #[max_length = 16]
+        key_prefix -> Varchar,
+        #[max_length = 64]
+        key_hash -> Bpchar,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     appeals (id) {
         id -> Uuid,
         #[max_length = 20]
@@ -211,6 +227,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    category_fields (category_code, code) {
+        #[max_length = 32]
+        category_code -> Varchar,
+        #[max_length = 32]
+        code -> Varchar,
+        #[max_length = 16]
+        datatype -> Varchar,
+        required -> Bool,
+        #[max_length = 200]
+        description -> Varchar,
+        #[max_length = 200]
+        datatype_description -> Nullable<Varchar>,
+        position -> Int2,
+        choices -> Jsonb,
+    }
+}
+
+diesel::table! {
     deadline_alarms (id) {
         id -> Int8,
         appeal_id -> Uuid,
@@ -318,6 +352,15 @@ diesel::table! {
         created_at -> Timestamptz,
         #[max_length = 32]
         department_code -> Nullable<Varchar>,
+    }
+}
+
+diesel::table! {
+    open311_requests (token) {
+        token -> Uuid,
+        appeal_id -> Uuid,
+        api_key_id -> Uuid,
+        created_at -> Timestamptz,
     }
 }
 
@@ -476,6 +519,7 @@ diesel::table! {
 }
 
 diesel::joinable!(admin_events -> users (actor_id));
+diesel::joinable!(api_keys -> users (created_by));
 diesel::joinable!(appeals -> categories (category_code));
 diesel::joinable!(appeals -> divisions (division_code));
 diesel::joinable!(assignments -> appeals (appeal_id));
@@ -485,6 +529,7 @@ diesel::joinable!(audit_events -> appeals (appeal_id));
 diesel::joinable!(audit_events -> users (actor_id));
 diesel::joinable!(calendar_days -> users (updated_by));
 diesel::joinable!(calendar_settings -> users (updated_by));
+diesel::joinable!(category_fields -> categories (category_code));
 diesel::joinable!(deadline_alarms -> appeals (appeal_id));
 diesel::joinable!(deadline_alarms -> departments (department_code));
 diesel::joinable!(departments -> divisions (division_code));
@@ -493,6 +538,8 @@ diesel::joinable!(extensions -> departments (department_code));
 diesel::joinable!(follow_ups -> appeals (appeal_id));
 diesel::joinable!(follow_ups -> users (recorded_by));
 diesel::joinable!(idempotency_keys -> appeals (appeal_id));
+diesel::joinable!(open311_requests -> api_keys (api_key_id));
+diesel::joinable!(open311_requests -> appeals (appeal_id));
 diesel::joinable!(notes -> appeals (appeal_id));
 diesel::joinable!(notes -> departments (department_code));
 diesel::joinable!(notes -> users (author_id));
@@ -506,6 +553,7 @@ diesel::joinable!(users -> departments (department_code));
 
 diesel::allow_tables_to_appear_in_same_query!(
     admin_events,
+    api_keys,
     appeals,
     assignments,
     attachments,
@@ -513,6 +561,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     calendar_days,
     calendar_settings,
     categories,
+    category_fields,
     deadline_alarms,
     departments,
     divisions,
@@ -520,6 +569,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     follow_ups,
     idempotency_keys,
     notes,
+    open311_requests,
     outbox,
     replies,
     report_cube,

@@ -17,6 +17,7 @@ mod import;
 mod intake;
 mod lifecycle;
 mod lists;
+mod open311;
 mod privacy;
 mod report_rollups;
 mod reports;
