@@ -17,7 +17,12 @@ use crate::startup::AppState;
 #[serde(deny_unknown_fields)]
 pub struct NewKeyBody {
     /// who the key is for, e.g. the integration's name (1–100 characters)
-    #[schema(example = "鞍山市民通 app")]
+    #[schema(
+        example = "鞍山市民通 app",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub name: String,
 }
 

@@ -32,7 +32,7 @@ use crate::workflow::{self, IdempotencyKey, facts_from};
 /// answers the first answer again (header `Idempotent-Replayed: true`) and creates nothing; the
 /// same key with another body is refused with 422.
 #[utoipa::path(post, path = "/api/v1/appeals", tag = "appeals", request_body = IntakeRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "1–128 visible ASCII characters, unique per appeal")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,128}$", description = "1–128 visible ASCII characters, unique per appeal")),
     responses(
         (status = 201, description = "filed (or replayed)", body = views::Filed),
         (status = 400, description = "malformed JSON or wrong types", body = crate::error::ErrorBody),
@@ -111,7 +111,7 @@ pub struct AccessQuery {
 /// public replies, timeline; no staff names, no internal notes). With an **id** and a staff
 /// token: the staff view, masked by the viewer's role and department.
 #[utoipa::path(get, path = "/api/v1/appeals/{key}", tag = "appeals",
-    params(("key" = String, Path, description = "tracking number (appellant) or appeal id (staff)"), AccessQuery),
+    params(("key" = String, Path, pattern = r"^(AS[0-9]{16}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$", description = "tracking number (appellant) or appeal id (staff)"), AccessQuery),
     responses(
         (status = 200, description = "AppellantAppeal for a tracking number, StaffAppeal for an id", body = StaffAppeal),
         (status = 401, body = crate::error::ErrorBody),

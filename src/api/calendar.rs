@@ -153,9 +153,9 @@ pub async fn put_calendar(
 #[serde(deny_unknown_fields)]
 pub struct DayBody {
     /// holiday, or workday (a make-up working day)
-    #[schema(value_type = String, example = "holiday")]
+    #[schema(value_type = String, example = "holiday", pattern = "^(holiday|workday)$")]
     pub kind: DayKind,
-    #[schema(example = "春节")]
+    #[schema(example = "春节", min_length = 1, max_length = 64, pattern = r"\S")]
     pub name: String,
 }
 
@@ -177,7 +177,7 @@ pub(crate) fn parse_date(raw: &str) -> Result<NaiveDate, AppError> {
 /// Declares a date a public holiday or a make-up working day (admin); replaces what the date
 /// had.
 #[utoipa::path(put, path = "/api/v1/calendar/days/{date}", tag = "calendar", request_body = DayBody,
-    params(("date" = String, Path, description = "YYYY-MM-DD")),
+    params(("date" = chrono::NaiveDate, Path, pattern = "^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$", description = "YYYY-MM-DD, years 2000 to 2100")),
     responses((status = 200, body = DayView), (status = 403, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -256,7 +256,7 @@ fn kind_name(kind: DayKind) -> &'static str {
 
 /// Removes a date's override (admin): it follows the weekday pattern again.
 #[utoipa::path(delete, path = "/api/v1/calendar/days/{date}", tag = "calendar",
-    params(("date" = String, Path, description = "YYYY-MM-DD")),
+    params(("date" = chrono::NaiveDate, Path, pattern = "^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$", description = "YYYY-MM-DD, years 2000 to 2100")),
     responses((status = 204), (status = 404, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]

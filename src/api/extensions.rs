@@ -16,6 +16,7 @@ use crate::startup::AppState;
 #[serde(deny_unknown_fields)]
 pub struct ExtensionsQuery {
     /// pending (default), approved, rejected, void or all
+    #[param(pattern = "^(pending|approved|rejected|void|all)$")]
     pub status: Option<String>,
     /// at most this many (default 100, at most 500)
     pub limit: Option<i64>,

@@ -74,7 +74,7 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<JsonBody<T>, AppError> 
             message: format!("the request body is not valid JSON: {e}"),
             field: None,
         })?;
-    let value = serde_path_to_error::deserialize(&raw).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&whole_numbers(raw.clone())).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
         let field = if path == "." {
@@ -96,8 +96,41 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<JsonBody<T>, AppError> 
     Ok(JsonBody { value, raw })
 }
 
+/// JSON does not tell `3` from `3.0` (JSON Schema counts both as integers), so a whole number
+/// written with a fraction is read as the integer it is; `3.5` stays a float and is refused
+/// where an integer is expected.
+fn whole_numbers(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Value::from(f as i64),
+            _ => Value::Number(n),
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(whole_numbers).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, whole_numbers(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn whole_numbers_with_a_fraction_read_as_integers() {
+        let v =
+            super::whole_numbers(serde_json::json!({"ids": [-1683.0, 2, 2.5], "x": {"y": 1e3}}));
+        assert_eq!(
+            v,
+            serde_json::json!({"ids": [-1683, 2, 2.5], "x": {"y": 1000}})
+        );
+        let ids: Vec<i64> = serde_json::from_value(v["ids"].as_array().expect("ids")[..2].into())
+            .expect("integers");
+        assert_eq!(ids, vec![-1683, 2]);
+    }
+
     use super::*;
     use serde::Deserialize;
 

@@ -121,7 +121,16 @@ pub fn error_shape<B: MessageBody + 'static>() -> ErrorHandlers<B> {
         if is_json {
             return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
         }
-        let status = res.status();
+        let mut status = res.status();
+        // a documented path asked with a method it does not take: 405 naming the ones it does
+        let allowed = (status == actix_web::http::StatusCode::NOT_FOUND)
+            .then(|| openapi::methods_of(res.request().path()))
+            .flatten()
+            // a method the path takes, refused by a segment's own pattern, stays a 404
+            .filter(|m| !m.contains(&res.request().method().as_str()));
+        if allowed.is_some() {
+            status = actix_web::http::StatusCode::METHOD_NOT_ALLOWED;
+        }
         let error = match status.as_u16() {
             404 => AppError::NotFound(format!(
                 "no such endpoint: {} {}",
@@ -148,6 +157,11 @@ pub fn error_shape<B: MessageBody + 'static>() -> ErrorHandlers<B> {
         };
         let mut response: HttpResponse<BoxBody> = error.error_response();
         *response.status_mut() = status;
+        if let Some(methods) = allowed
+            && let Ok(value) = header::HeaderValue::from_str(&methods.join(", "))
+        {
+            response.headers_mut().insert(header::ALLOW, value);
+        }
         let (req, _) = res.into_parts();
         Ok(ErrorHandlerResponse::Response(
             ServiceResponse::new(req, response).map_into_right_body(),
@@ -159,7 +173,7 @@ pub fn error_shape<B: MessageBody + 'static>() -> ErrorHandlers<B> {
 #[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
 pub struct Paging {
     /// 1-based page number
-    #[param(minimum = 1, default = 1)]
+    #[param(minimum = 1, maximum = 1000000, default = 1)]
     pub page: Option<i64>,
     /// items per page, 1–100
     #[param(minimum = 1, maximum = 100, default = 20)]

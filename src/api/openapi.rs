@@ -70,7 +70,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         enums::AppellantKind, enums::AppealKind, enums::Channel, enums::Status, enums::Role,
         enums::DeadlineClass, enums::Satisfaction, enums::Disposition, enums::Visibility,
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonErrors),
     tags(
         (name = "appeals", description = "intake, the appellant's view, staff actions, the audit trail"),
         (name = "work lists", description = "queue and pool"),
@@ -96,5 +96,149 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+    }
+}
+
+/// Declares the errors every operation of a kind can answer, so that the description states
+/// every status a client may see: 400 where there are parameters or a body (malformed path,
+/// query or JSON), 401 and 403 where a token is taken, 413 where there is a body, and 503 (the
+/// database unreachable) everywhere but `/healthz`.
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let error = |description: &str| -> RefOr<utoipa::openapi::Response> {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let has_params =
+                    path.contains('{') || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let has_body = op.request_body.is_some();
+                let secured =
+                    serde_json::to_string(&op.security).is_ok_and(|s| s.contains("bearer"));
+                let mut add = |code: &str, description: &str| {
+                    op.responses
+                        .responses
+                        .entry(code.to_owned())
+                        .or_insert_with(|| error(description));
+                };
+                if has_params || has_body {
+                    add("400", "malformed path, query or body");
+                }
+                if secured {
+                    add(
+                        "401",
+                        "no token, or a token that is malformed, expired or not ours",
+                    );
+                    add("403", "the role or department may not do this");
+                }
+                if has_body {
+                    add("413", "the body is larger than the configured limit");
+                }
+                if path != "/healthz" {
+                    add("503", "the database is unreachable; try again shortly");
+                }
+            }
+        }
+    }
+}
+
+/// The methods the description gives a concrete path, when it has the path at all.
+pub fn methods_of(path: &str) -> Option<Vec<&'static str>> {
+    static ROUTES: std::sync::LazyLock<Vec<(Vec<String>, Vec<&'static str>)>> =
+        std::sync::LazyLock::new(|| {
+            ApiDoc::openapi()
+                .paths
+                .paths
+                .iter()
+                .map(|(template, item)| {
+                    let segments = template.split('/').map(str::to_owned).collect();
+                    let methods = [
+                        ("GET", item.get.is_some()),
+                        ("PUT", item.put.is_some()),
+                        ("POST", item.post.is_some()),
+                        ("DELETE", item.delete.is_some()),
+                        ("PATCH", item.patch.is_some()),
+                    ]
+                    .into_iter()
+                    .filter_map(|(m, present)| present.then_some(m))
+                    .collect();
+                    (segments, methods)
+                })
+                .collect()
+        });
+    let segments: Vec<&str> = path.split('/').collect();
+    // the templates the path fits, by how many of their segments are literal: the most
+    // specific one is the path's (`/appeals/{id}/events` before `/appeals/{id}/{action}`)
+    let fits: Vec<(usize, &Vec<&'static str>)> = ROUTES
+        .iter()
+        .filter(|(template, _)| {
+            template.len() == segments.len()
+                && template.iter().zip(&segments).all(|(t, s)| {
+                    (t.starts_with('{') && t.ends_with('}') && !s.is_empty()) || t == s
+                })
+        })
+        .map(|(template, m)| (template.iter().filter(|t| !t.starts_with('{')).count(), m))
+        .collect();
+    let best = fits.iter().map(|(literal, _)| *literal).max()?;
+    let mut methods: Vec<&'static str> = fits
+        .iter()
+        .filter(|(literal, _)| *literal == best)
+        .flat_map(|(_, m)| m.iter().copied())
+        .collect();
+    methods.sort_unstable();
+    methods.dedup();
+    (!methods.is_empty()).then_some(methods)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_paths_know_their_methods() {
+        assert_eq!(methods_of("/api/v1/appeals"), Some(vec!["POST"]));
+        assert_eq!(
+            methods_of("/api/v1/routing-rules/12"),
+            Some(vec!["GET", "PUT"])
+        );
+        assert_eq!(methods_of("/api/v1/appeals/x/events"), Some(vec!["GET"]));
+        assert_eq!(
+            methods_of("/api/v1/routing-rules/reorder"),
+            Some(vec!["POST"])
+        );
+        assert_eq!(methods_of("/api/v1/nothing"), None);
+        assert_eq!(methods_of("/api/v1/appeals/"), None);
+    }
+
+    #[test]
+    fn every_secured_operation_declares_401_and_every_body_400_and_413() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).expect("doc");
+        let login = &doc["paths"]["/api/v1/auth/login"]["post"]["responses"];
+        assert!(login["400"].is_object() && login["413"].is_object());
+        let queue = &doc["paths"]["/api/v1/queue"]["get"]["responses"];
+        assert!(queue["401"].is_object() && queue["403"].is_object() && queue["503"].is_object());
+        assert!(doc["paths"]["/healthz"]["get"]["responses"]["503"].is_null());
     }
 }

@@ -16,13 +16,17 @@ use crate::startup::AppState;
 #[serde(deny_unknown_fields)]
 pub struct SummaryQuery {
     /// first day of the period (YYYY-MM-DD, in the calendar's time zone)
+    #[param(required = true, value_type = chrono::NaiveDate)]
     pub from: Option<String>,
-    /// last day of the period, included
+    /// last day of the period, included; at most `reports.max_period_days` after `from`
+    #[param(required = true, value_type = chrono::NaiveDate)]
     pub to: Option<String>,
     /// one dimension, or two separated by a comma (e.g. `department,month`): department,
     /// district, street, category, channel, appellant_kind, day, week, month
+    #[param(required = true, value_type = String, pattern = "^(department|district|street|category|channel|appellant_kind|day|week|month)(,(department|district|street|category|channel|appellant_kind|day|week|month))?$")]
     pub group_by: Option<String>,
     /// json (default) or csv
+    #[param(pattern = "^(json|csv)?$")]
     pub format: Option<String>,
 }
 
@@ -104,7 +108,7 @@ pub fn dimensions(raw: Option<&str>) -> Result<Vec<Dimension>, AppError> {
 /// department) and the figures of docs/METRICS.md; a rate whose denominator is zero is null.
 /// `format=csv` answers the same rows as CSV with a UTF-8 BOM. No personal data.
 #[utoipa::path(get, path = "/api/v1/reports/summary", tag = "reports", params(SummaryQuery),
-    responses((status = 200, description = "JSON array of rows (or CSV)", body = Vec<Object>),
+    responses((status = 200, description = "JSON array of rows, or CSV with format=csv", content((Vec<Object> = "application/json"), (String = "text/csv"))),
         (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 #[get("/reports/summary")]
@@ -269,10 +273,13 @@ fn midnight(tz: chrono_tz::Tz, d: NaiveDate) -> Result<chrono::DateTime<Utc>, Ap
 #[serde(deny_unknown_fields)]
 pub struct RankingQuery {
     /// the month, e.g. 2026-11
+    #[param(required = true, value_type = String, pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub period: Option<String>,
     /// how many departments the best and worst lists hold (default 5, at most 50)
+    #[param(minimum = 1, maximum = 50)]
     pub top: Option<usize>,
     /// json (default) or csv (the full ranking)
+    #[param(pattern = "^(json|csv)?$")]
     pub format: Option<String>,
 }
 
@@ -280,7 +287,7 @@ pub struct RankingQuery {
 /// the month, with the best and the worst. Departments without a valid follow-up have no score
 /// and are listed after the ranked ones, unranked (`rank` null).
 #[utoipa::path(get, path = "/api/v1/reports/ranking", tag = "reports", params(RankingQuery),
-    responses((status = 200, description = "{period, ranking, best, worst}", body = Object),
+    responses((status = 200, description = "{period, ranking, best, worst}, or CSV with format=csv", content((Object = "application/json"), (String = "text/csv"))),
         (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 #[get("/reports/ranking")]
@@ -411,12 +418,16 @@ pub fn month_bounds(raw: Option<&str>) -> Result<(NaiveDate, NaiveDate), AppErro
 #[serde(deny_unknown_fields)]
 pub struct HotspotQuery {
     /// the month, e.g. 2026-11; compared with the month before
+    #[param(required = true, value_type = String, pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub period: Option<String>,
     /// district (default) or street
+    #[param(pattern = "^(district|street)?$")]
     pub level: Option<String>,
     /// how many hotspots each list holds (default 10, at most 100)
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
     /// json (default) or csv (every category × division of the month)
+    #[param(pattern = "^(json|csv)?$")]
     pub format: Option<String>,
 }
 
@@ -424,7 +435,7 @@ pub struct HotspotQuery {
 /// the fastest growth against the month before — the candidates for a monthly "one topic"
 /// (每月一题). No personal data.
 #[utoipa::path(get, path = "/api/v1/reports/hotspots", tag = "reports", params(HotspotQuery),
-    responses((status = 200, description = "{period, previous_period, most, fastest_growing}", body = Object),
+    responses((status = 200, description = "{period, previous_period, most, fastest_growing}, or CSV with format=csv", content((Object = "application/json"), (String = "text/csv"))),
         (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 #[get("/reports/hotspots")]

@@ -27,6 +27,7 @@ use crate::startup::AppState;
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleInput {
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
     /// lower first
     pub priority: i32,
@@ -228,7 +229,7 @@ pub async fn list(
 /// One rule with every version it has had.
 #[utoipa::path(get, path = "/api/v1/routing-rules/{id}", tag = "routing", params(("id" = i64, Path)),
     responses((status = 200, body = RuleHistory), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-#[get("/routing-rules/{id}")]
+#[get("/routing-rules/{id:\\d+}")]
 pub async fn history(
     state: web::Data<AppState>,
     _admin: AdminStaff,
@@ -349,7 +350,7 @@ fn save_version(
 #[utoipa::path(put, path = "/api/v1/routing-rules/{id}", tag = "routing", params(("id" = i64, Path)), request_body = RuleInput,
     responses((status = 200, body = RuleSaved), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
-#[put("/routing-rules/{id}")]
+#[put("/routing-rules/{id:\\d+}")]
 pub async fn update(
     state: web::Data<AppState>,
     admin: AdminStaff,
@@ -387,7 +388,7 @@ pub(crate) fn update_rule(
 #[utoipa::path(post, path = "/api/v1/routing-rules/{id}/{switch}", tag = "routing",
     params(("id" = i64, Path), ("switch" = String, Path, description = "disable | enable")),
     responses((status = 200, body = RuleView), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-#[post("/routing-rules/{id}/{switch}")]
+#[post("/routing-rules/{id:\\d+}/{switch}")]
 pub async fn switch(
     state: web::Data<AppState>,
     admin: AdminStaff,
@@ -512,7 +513,8 @@ pub enum ExplainBody {
 
 /// Where would this appeal go, which rule decides, and why each rule before it did not.
 #[utoipa::path(post, path = "/api/v1/routing/explain", tag = "routing", request_body = ExplainBody,
-    responses((status = 200, body = Explanation), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = Explanation), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, description = "the intake body fails the intake's validation", body = crate::error::ErrorBody)), security(("bearer" = [])))]
 #[post("/routing/explain")]
 pub async fn explain(
     state: web::Data<AppState>,
@@ -589,6 +591,7 @@ pub struct DraftTest {
     pub rule: RuleInput,
     /// how many of the most recent appeals to try it on (default 500, at most 5000)
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 5000)]
     pub last: Option<i64>,
 }
 

@@ -7,10 +7,23 @@ use serde::{Deserialize, Serialize};
 macro_rules! string_enum {
     ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         pub enum $name {
             $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
         }
+
+        // The schema lists the names as stored and sent (the derive would list the variants'
+        // Rust names: `Citizen` for `citizen`).
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($text),+]))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -203,6 +216,16 @@ mod tests {
         for s in Satisfaction::ALL {
             assert_eq!(s.as_str().parse::<Satisfaction>(), Ok(*s));
         }
+    }
+
+    #[test]
+    fn the_schema_lists_the_names_that_are_sent() {
+        use utoipa::PartialSchema;
+        let schema = serde_json::to_value(Status::schema()).expect("schema");
+        let names: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(schema["enum"], serde_json::json!(names));
+        let schema = serde_json::to_value(Satisfaction::schema()).expect("schema");
+        assert_eq!(schema["enum"][0], "very_satisfied");
     }
 
     #[test]

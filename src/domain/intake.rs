@@ -16,9 +16,15 @@ pub struct IntakeRequest {
     #[serde(default)]
     pub channel: Option<Channel>,
     /// at most 100 characters
-    #[schema(example = "小区暖气不热，室温只有14度")]
+    #[schema(
+        example = "小区暖气不热，室温只有14度",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"\S"
+    )]
     pub title: String,
     /// at most 5000 characters
+    #[schema(min_length = 1, max_length = 5000, pattern = r"\S")]
     pub content: String,
     /// a category code from `GET /api/v1/categories`; may be left to the dispatcher
     #[serde(default)]

@@ -32,16 +32,17 @@ pub struct SearchParams {
     /// service codes, comma-separated
     service_code: Option<String>,
     /// W3C date-time with offset; requested on or after. Default: `end_date` minus 90 days
-    start_date: Option<String>,
+    start_date: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// W3C date-time with offset; requested on or before. Default: now. The window may not
     /// span more than 90 days
-    end_date: Option<String>,
+    end_date: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// `open`, `closed` or `open,closed`
+    #[param(pattern = "^((open|closed)(,(open|closed))*)?$")]
     status: Option<String>,
     /// extension: updated after this W3C date-time
-    updated_after: Option<String>,
+    updated_after: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// extension: updated before this W3C date-time
-    updated_before: Option<String>,
+    updated_before: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// extension: the page, from 1
     #[param(minimum = 1, maximum = 1000000)]
     page: Option<i64>,
@@ -57,6 +58,7 @@ pub struct SearchParams {
 #[allow(dead_code)]
 pub struct PostForm {
     /// the key an administrator issued to this integration
+    #[schema(min_length = 1, max_length = 128, pattern = r"\S")]
     api_key: String,
     /// a service_code from GET services
     service_code: String,
@@ -123,6 +125,7 @@ pub struct GeoReportDoc;
 /// The document with today's lists filled in.
 pub async fn serve(state: web::Data<AppState>) -> HttpResponse {
     let mut doc = serde_json::to_value(GeoReportDoc::openapi()).unwrap_or_default();
+    let jurisdiction = state.open311.jurisdiction_id.clone();
     let lists = db::run(&state.pool, |conn| {
         let categories = reference::list_categories(conn)?;
         let services: Vec<String> = super::leaf_services(&categories)
@@ -151,6 +154,26 @@ pub async fn serve(state: web::Data<AppState>) -> HttpResponse {
                 null
             ]);
             form["attribute[confidential]"]["enum"] = serde_json::json!(["true", "false", null]);
+        }
+        // the one jurisdiction this endpoint serves
+        if let Some(paths) = doc.pointer_mut("/paths").and_then(|p| p.as_object_mut()) {
+            for item in paths.values_mut() {
+                for op in item
+                    .as_object_mut()
+                    .into_iter()
+                    .flat_map(|o| o.values_mut())
+                {
+                    for p in op["parameters"].as_array_mut().into_iter().flatten() {
+                        if p["name"] == "jurisdiction_id" {
+                            p["schema"] =
+                                serde_json::json!({"type": "string", "enum": [jurisdiction]});
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(form) = doc.pointer_mut("/components/schemas/PostForm/properties") {
+            form["jurisdiction_id"] = serde_json::json!({"type": "string", "enum": [jurisdiction]});
         }
         if let Some(paths) = doc
             .pointer_mut("/paths/~1open311~1v2~1services~1{service_code}.{format}/get/parameters")

@@ -244,7 +244,7 @@ fn param<'p>(
             format!("{name} is given more than once; give a comma-separated list instead"),
         ));
     }
-    Ok(first.filter(|v| !v.is_empty()))
+    Ok(first)
 }
 
 /// A request naming another jurisdiction is not for this endpoint.
@@ -291,7 +291,7 @@ const CHANGESET: &str = "2026-12-01T00:00:00+08:00";
     params(("format" = doc::FormatParam, Path, description = "json or xml")),
     responses((status = 200, description = "the service discovery document", content(
         (model::Discovery = "application/json"), (String = "text/xml"))),
-        (status = 404, description = "unknown format", body = Vec<model::Error>)))]
+        (status = 404, description = "unknown format", content((Vec<model::Error> = "application/json"), (String = "text/xml")))))]
 pub async fn discovery(state: web::Data<AppState>, req: HttpRequest) -> Answer {
     let format = Format::of(&req)?;
     let changeset = DateTime::parse_from_rfc3339(CHANGESET).unwrap_or_default();
@@ -351,8 +351,8 @@ fn leaf_services(categories: &[Category]) -> Vec<Service> {
     params(("format" = doc::FormatParam, Path, description = "json or xml"), ("jurisdiction_id" = Option<String>, Query, description = "optional; when given, must be this endpoint's jurisdiction")),
     responses((status = 200, description = "the services: the active leaf categories", content(
         (Vec<Service> = "application/json"), (String = "text/xml"))),
-        (status = 400, description = "malformed query", body = Vec<model::Error>),
-        (status = 404, description = "unknown format or jurisdiction", body = Vec<model::Error>)))]
+        (status = 400, description = "malformed query", content((Vec<model::Error> = "application/json"), (String = "text/xml"))),
+        (status = 404, description = "unknown format or jurisdiction", content((Vec<model::Error> = "application/json"), (String = "text/xml")))))]
 pub async fn services(state: web::Data<AppState>, req: HttpRequest) -> Answer {
     let format = Format::of(&req)?;
     let pairs = query_pairs(&req, format)?;
@@ -442,8 +442,8 @@ fn no_such_service(format: Format, code: &str) -> Open311Error {
     params(("service_code" = String, Path, description = "a service_code from GET services"), ("format" = doc::FormatParam, Path, description = "json or xml"), ("jurisdiction_id" = Option<String>, Query, description = "optional; when given, must be this endpoint's jurisdiction")),
     responses((status = 200, description = "the attributes a request of this service takes", content(
         (ServiceDefinition = "application/json"), (String = "text/xml"))),
-        (status = 400, description = "malformed query", body = Vec<model::Error>),
-        (status = 404, description = "no such service, format or jurisdiction", body = Vec<model::Error>)))]
+        (status = 400, description = "malformed query", content((Vec<model::Error> = "application/json"), (String = "text/xml"))),
+        (status = 404, description = "no such service, format or jurisdiction", content((Vec<model::Error> = "application/json"), (String = "text/xml")))))]
 pub async fn service_definition(state: web::Data<AppState>, req: HttpRequest) -> Answer {
     let format = Format::of(&req)?;
     let pairs = query_pairs(&req, format)?;
@@ -685,7 +685,8 @@ pub fn search(
             .iter()
             .filter(|(k, _)| k == name)
             .map(|(_, v)| v.trim());
-        let first = values.next().filter(|v| !v.is_empty()).map(str::to_owned);
+        // an empty value is a value: `start_date=` is not a date
+        let first = values.next().map(str::to_owned);
         if values.next().is_some() {
             errors.push(format!(
                 "{name} is given more than once; give a comma-separated list instead"
@@ -709,7 +710,7 @@ pub fn search(
             .map(str::to_owned)
             .collect()
     };
-    let ids = ids.map(|v| list(&v));
+    let ids = ids.map(|v| list(&v)).filter(|l| !l.is_empty());
     if let Some(ids) = &ids
         && ids.len() > 100
     {
@@ -820,9 +821,9 @@ fn find_requests(conn: &mut PgConnection, s: &Search) -> Result<Vec<Appeal>, App
     params(("format" = doc::FormatParam, Path, description = "json or xml"), doc::SearchParams),
     responses((status = 200, description = "the requests found, newest first, without personal data", content(
         (Vec<Request> = "application/json"), (String = "text/xml"))),
-        (status = 400, description = "a parameter is malformed, or the window is inverted or too wide", body = Vec<model::Error>),
-        (status = 404, description = "unknown format or jurisdiction", body = Vec<model::Error>),
-        (status = 503, description = "the database is unreachable; retry after the Retry-After seconds", body = Vec<model::Error>)))]
+        (status = 400, description = "a parameter is malformed, or the window is inverted or too wide", content((Vec<model::Error> = "application/json"), (String = "text/xml"))),
+        (status = 404, description = "unknown format or jurisdiction", content((Vec<model::Error> = "application/json"), (String = "text/xml"))),
+        (status = 503, description = "the database is unreachable; retry after the Retry-After seconds", content((Vec<model::Error> = "application/json"), (String = "text/xml")))))]
 pub async fn list_requests(state: web::Data<AppState>, req: HttpRequest) -> Answer {
     let format = Format::of(&req)?;
     let pairs = query_pairs(&req, format)?;
@@ -848,8 +849,8 @@ fn no_such_request(format: Format, id: &str) -> Open311Error {
     params(("service_request_id" = String, Path, description = "the tracking number"), ("format" = doc::FormatParam, Path, description = "json or xml"), ("jurisdiction_id" = Option<String>, Query, description = "optional; when given, must be this endpoint's jurisdiction")),
     responses((status = 200, description = "an array of one request, without personal data", content(
         (Vec<Request> = "application/json"), (String = "text/xml"))),
-        (status = 400, description = "malformed query", body = Vec<model::Error>),
-        (status = 404, description = "no such request, format or jurisdiction", body = Vec<model::Error>)))]
+        (status = 400, description = "malformed query", content((Vec<model::Error> = "application/json"), (String = "text/xml"))),
+        (status = 404, description = "no such request, format or jurisdiction", content((Vec<model::Error> = "application/json"), (String = "text/xml")))))]
 pub async fn one_request(state: web::Data<AppState>, req: HttpRequest) -> Answer {
     let format = Format::of(&req)?;
     let pairs = query_pairs(&req, format)?;
@@ -871,8 +872,8 @@ pub async fn one_request(state: web::Data<AppState>, req: HttpRequest) -> Answer
     params(("token" = String, Path, description = "the token POST requests answered"), ("format" = doc::FormatParam, Path, description = "json or xml"), ("jurisdiction_id" = Option<String>, Query, description = "optional; when given, must be this endpoint's jurisdiction")),
     responses((status = 200, description = "an array of one: the request the token stands for", content(
         (Vec<model::TokenAnswer> = "application/json"), (String = "text/xml"))),
-        (status = 400, description = "malformed query", body = Vec<model::Error>),
-        (status = 404, description = "no such token, format or jurisdiction", body = Vec<model::Error>)))]
+        (status = 400, description = "malformed query", content((Vec<model::Error> = "application/json"), (String = "text/xml"))),
+        (status = 404, description = "no such token, format or jurisdiction", content((Vec<model::Error> = "application/json"), (String = "text/xml")))))]
 pub async fn token(state: web::Data<AppState>, req: HttpRequest) -> Answer {
     let format = Format::of(&req)?;
     let pairs = query_pairs(&req, format)?;
@@ -955,15 +956,15 @@ fn service_notice(appeal: &Appeal, lead: Option<&str>) -> String {
 }
 
 #[utoipa::path(post, path = "/open311/v2/requests.{format}", tag = "open311",
-    params(("format" = doc::FormatParam, Path, description = "json or xml"), ("Idempotency-Key" = Option<String>, Header, description = "1–128 visible ASCII characters; a retry with the same key and form files nothing twice")),
+    params(("format" = doc::FormatParam, Path, description = "json or xml"), ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,128}$", description = "1–128 visible ASCII characters; a retry with the same key and form files nothing twice")),
     request_body(content = doc::PostForm, content_type = "application/x-www-form-urlencoded"),
     responses((status = 201, description = "filed: an array of one", content(
         (Vec<Created> = "application/json"), (String = "text/xml"))),
-        (status = 400, description = "a field is missing or invalid (each problem is one error), or api_key is missing", body = Vec<model::Error>),
-        (status = 403, description = "api_key is unknown or revoked", body = Vec<model::Error>),
-        (status = 404, description = "unknown format or jurisdiction", body = Vec<model::Error>),
-        (status = 413, description = "body too large", body = Vec<model::Error>),
-        (status = 503, description = "the database is unreachable; retry with the same Idempotency-Key after the Retry-After seconds", body = Vec<model::Error>)))]
+        (status = 400, description = "a field is missing or invalid (each problem is one error), or api_key is missing", content((Vec<model::Error> = "application/json"), (String = "text/xml"))),
+        (status = 403, description = "api_key is unknown or revoked", content((Vec<model::Error> = "application/json"), (String = "text/xml"))),
+        (status = 404, description = "unknown format or jurisdiction", content((Vec<model::Error> = "application/json"), (String = "text/xml"))),
+        (status = 413, description = "body too large", content((Vec<model::Error> = "application/json"), (String = "text/xml"))),
+        (status = 503, description = "the database is unreachable; retry with the same Idempotency-Key after the Retry-After seconds", content((Vec<model::Error> = "application/json"), (String = "text/xml")))))]
 pub async fn post_request(
     state: web::Data<AppState>,
     req: HttpRequest,

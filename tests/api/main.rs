@@ -7,6 +7,7 @@ mod smtp_sink;
 mod audit;
 mod auth;
 mod cli;
+mod clients;
 mod closed_loop_dup;
 mod concurrency;
 mod deadlines;
