@@ -11,6 +11,7 @@
 //! - `users`: list, add (the same rules and argon2 hashing as `minxin user add`), deactivate and
 //!   reactivate (never oneself, never the last active administrator), reset a password, change
 //!   role and department (a clerk needs one; the centre's roles may name the centre's own);
+//! - `api-keys`: the keys of integrations (Open311): issue (shown once), revoke;
 //! - `calendar`: a year's holidays and make-up working days, add and remove;
 //! - `rules`: the routing rule table (派单目录) in matching order with its explain box; create,
 //!   edit, switch on and off, move up and down, and test a draft (where a sample would go with
@@ -24,6 +25,7 @@
 //! form carries the CSRF token; a refused form comes back with what was typed and the problem
 //! beside its field (422); a change done says so above the page.
 
+mod api_keys;
 mod calendar;
 mod categories;
 mod departments;
@@ -72,7 +74,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(users::change)
         .service(calendar::year_page)
         .service(calendar::add_day)
-        .service(calendar::remove_day);
+        .service(calendar::remove_day)
+        .service(api_keys::list)
+        .service(api_keys::issue)
+        .service(api_keys::revoke);
 }
 
 pub(super) fn require_admin(req: &HttpRequest) -> Result<Claims, PageError> {
@@ -160,7 +165,7 @@ pub(super) fn problem_of(e: AppError) -> Result<(StatusCode, Problem), PageError
 }
 
 /// The flash messages a page may show after a change (`?done=…`).
-const DONE: [&str; 19] = [
+const DONE: [&str; 20] = [
     "department_added",
     "department_saved",
     "category_added",
@@ -180,6 +185,7 @@ const DONE: [&str; 19] = [
     "rule_enabled",
     "rule_disabled",
     "rule_moved",
+    "key_revoked",
 ];
 
 #[derive(serde::Deserialize)]

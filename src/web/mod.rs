@@ -86,6 +86,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/admin_users.html"),
     ),
     (
+        "admin_api_keys.html",
+        include_str!("../../templates/admin_api_keys.html"),
+    ),
+    (
         "admin_user.html",
         include_str!("../../templates/admin_user.html"),
     ),

@@ -216,6 +216,7 @@ async fn other_roles_are_refused_every_admin_page_and_form() {
         "/staff/admin/calendar",
         "/staff/admin/rules",
         "/staff/admin/rules/new",
+        "/staff/admin/api-keys",
     ];
     let forms = [
         "/staff/admin/departments",
@@ -229,6 +230,7 @@ async fn other_roles_are_refused_every_admin_page_and_form() {
         "/staff/admin/calendar/days",
         "/staff/admin/rules/new",
         "/staff/admin/rules/explain",
+        "/staff/admin/api-keys",
     ];
     let before = app.count("SELECT count(*) FROM admin_events");
     for who in ["clerk.heating", "supervisor", "dispatcher"] {
@@ -771,4 +773,90 @@ async fn the_accounts_list_comes_in_pages_of_fifty() {
     assert_eq!(rows(&first) + rows(&second), total);
     assert!(first.contains("id=\"users-pager\"") && first.contains("?page=2"));
     assert!(second.contains(&format!("2 / 2 · {total}")));
+}
+
+#[actix_web::test]
+async fn an_administrator_issues_a_key_sees_it_once_and_revokes_it() {
+    let app = spawn_app().await;
+    let admin = app.login("admin").await;
+    let r = page_as(&app, "/staff/admin/api-keys", &admin).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.expect("page").contains("id=\"no-keys\""));
+
+    // a blank name comes back beside its field
+    let r = post_as(&app, "/staff/admin/api-keys", &admin, &[("name", "  ")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("SELECT count(*) FROM api_keys"), 0);
+
+    let r = post_as(
+        &app,
+        "/staff/admin/api-keys",
+        &admin,
+        &[("name", "市民通 app")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let page = r.text().await.expect("page");
+    let key = page
+        .split("id=\"issued-key\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the key is shown")
+        .to_owned();
+    assert!(key.starts_with("mxk_") && key.len() == 52, "{key}");
+    assert_eq!(admin_events(&app, "api_key"), 1);
+
+    // the key works for Open311, and the list never shows it again
+    let form = [
+        ("api_key", key.as_str()),
+        ("service_code", "03.01.04"),
+        ("description", "整栋楼停热"),
+        ("phone", "13912345678"),
+        ("address_string", "铁东区"),
+        ("attribute[division_code]", "210302001"),
+    ];
+    let resp = app
+        .client
+        .post(app.url("/open311/v2/requests.json"))
+        .form(&form)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let r = page_as(&app, "/staff/admin/api-keys", &admin).await;
+    let list = r.text().await.expect("page");
+    assert!(list.contains("市民通 app") && list.contains(&key[..12]));
+    assert!(!list.contains(&key), "the key is shown once only");
+
+    let id: String = {
+        use diesel::prelude::*;
+        use minxin::db::schema::api_keys;
+        api_keys::table
+            .select(api_keys::id)
+            .first::<uuid::Uuid>(&mut app.conn())
+            .expect("the key")
+            .to_string()
+    };
+    let r = post_as(
+        &app,
+        &format!("/staff/admin/api-keys/{id}/revoke"),
+        &admin,
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers()["location"],
+        "/staff/admin/api-keys?done=key_revoked"
+    );
+    assert_eq!(admin_events(&app, "api_key"), 2);
+    let resp = app
+        .client
+        .post(app.url("/open311/v2/requests.json"))
+        .form(&form)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
 }
