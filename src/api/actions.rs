@@ -266,7 +266,7 @@ fn parse_action(action: &str, body: &[u8]) -> Result<ActionRequest, AppError> {
     params(
         ("id" = Uuid, Path, description = "appeal id"),
         ("action" = String, Path, description = "dispatch | sign | return | refuse-return | assign | suspend | resume | reply | follow-up | reject | merge | supervise | notes | extension | extension-decision | close"),
-        ("If-Match" = Option<i32>, Header, description = "the version you acted on")),
+        ("If-Match" = Option<i32>, Header, nullable = false, minimum = 1, maximum = 2147483647, description = "the version you acted on")),
     request_body(content = Object, description = "depends on the action; see the *Body schemas"),
     responses(
         (status = 200, body = super::views::StaffAppeal),

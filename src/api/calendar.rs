@@ -22,7 +22,7 @@ use crate::startup::AppState;
 pub struct CalendarView {
     /// IANA time zone, e.g. Asia/Shanghai
     pub time_zone: String,
-    #[schema(value_type = Vec<Object>, example = json!([{"start": "08:30", "end": "12:00"}, {"start": "13:00", "end": "17:00"}]))]
+    #[schema(min_items = 1, example = json!([{"start": "08:30", "end": "12:00"}, {"start": "13:00", "end": "17:00"}]))]
     pub working_hours: Vec<WorkingHours>,
     /// ISO weekdays, 1 = Monday … 7 = Sunday
     pub working_weekdays: Vec<u8>,
@@ -91,9 +91,9 @@ pub async fn get_calendar(
 pub struct CalendarSettingsBody {
     #[schema(example = "Asia/Shanghai")]
     pub time_zone: String,
-    #[schema(value_type = Vec<Object>, example = json!([{"start": "08:30", "end": "12:00"}, {"start": "13:00", "end": "17:00"}]))]
+    #[schema(min_items = 1, example = json!([{"start": "08:30", "end": "12:00"}, {"start": "13:00", "end": "17:00"}]))]
     pub working_hours: Vec<WorkingHours>,
-    #[schema(example = json!([1, 2, 3, 4, 5]))]
+    #[schema(example = json!([1, 2, 3, 4, 5]), schema_with = weekdays_schema)]
     pub working_weekdays: Vec<u8>,
 }
 
@@ -305,6 +305,20 @@ pub(crate) fn remove_day(
         )?;
         Ok(())
     })
+}
+
+/// ISO weekdays: 1 = Monday … 7 = Sunday.
+fn weekdays_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1))
+                .maximum(Some(7)),
+        )
+        .max_items(Some(7))
+        .build()
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -217,7 +217,12 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 
 /// The If-Match header as an appeal version, when given.
 pub fn expected_version(req: &HttpRequest) -> Result<Option<i32>, AppError> {
-    let Some(v) = req.headers().get(header::IF_MATCH) else {
+    // an empty header asks for nothing
+    let Some(v) = req
+        .headers()
+        .get(header::IF_MATCH)
+        .filter(|v| !v.as_bytes().iter().all(u8::is_ascii_whitespace))
+    else {
         return Ok(None);
     };
     v.to_str()

@@ -70,7 +70,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         enums::AppellantKind, enums::AppealKind, enums::Channel, enums::Status, enums::Role,
         enums::DeadlineClass, enums::Satisfaction, enums::Disposition, enums::Visibility,
     )),
-    modifiers(&BearerAuth, &CommonErrors),
+    modifiers(&PerAction, &BearerAuth, &CommonErrors),
     tags(
         (name = "appeals", description = "intake, the appellant's view, staff actions, the audit trail"),
         (name = "work lists", description = "queue and pool"),
@@ -96,6 +96,140 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+    }
+}
+
+/// The staff actions share one handler (`POST /appeals/{id}/{action}`) but not one body: the
+/// description lists each action as its own path with its own body, so that a client (or a
+/// fuzzer) knows exactly what each takes.
+struct PerAction;
+
+/// Each action and its body (`None`: no body, or `{}`).
+pub const ACTION_BODIES: &[(&str, Option<&str>, &str)] = &[
+    (
+        "dispatch",
+        Some("DispatchBody"),
+        "派单: send a pooled appeal to a lead department (dispatcher)",
+    ),
+    (
+        "sign",
+        Some("EmptyBody"),
+        "签收: the department takes it on (clerk)",
+    ),
+    (
+        "return",
+        Some("ReasonBody"),
+        "退单: not ours, back to the pool with a reason (clerk, within the return window)",
+    ),
+    (
+        "refuse-return",
+        Some("ReasonBody"),
+        "驳回退单: back to the department that returned it (dispatcher)",
+    ),
+    (
+        "assign",
+        Some("AssignBody"),
+        "a clerk gives the department's part to a colleague",
+    ),
+    (
+        "suspend",
+        Some("ReasonBody"),
+        "挂起: pause the clocks (clerk, with a reason)",
+    ),
+    (
+        "resume",
+        Some("OptionalReasonBody"),
+        "resume a suspended appeal",
+    ),
+    (
+        "reply",
+        Some("ReplyBody"),
+        "答复: the department's answer (clerk)",
+    ),
+    (
+        "follow-up",
+        Some("FollowUpBody"),
+        "回访: the centre records the appellant's rating",
+    ),
+    (
+        "reject",
+        Some("RejectBody"),
+        "不予受理: with a reason and a disposition (dispatcher)",
+    ),
+    (
+        "merge",
+        Some("MergeBody"),
+        "并案: into a primary appeal (dispatcher)",
+    ),
+    (
+        "supervise",
+        Some("SuperviseBody"),
+        "督办: mark for supervision (supervisor)",
+    ),
+    (
+        "notes",
+        Some("NoteBody"),
+        "a note on the appeal (internal or public)",
+    ),
+    (
+        "extension",
+        Some("ExtensionBody"),
+        "延期: ask to move the reply deadline (the lead department)",
+    ),
+    (
+        "extension-decision",
+        Some("ExtensionDecisionBody"),
+        "approve or reject an extension request (supervisor)",
+    ),
+    (
+        "close",
+        Some("ReasonBody"),
+        "办结: a supervisor closes a resolved or re-handled appeal",
+    ),
+];
+
+impl Modify for PerAction {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::request_body::RequestBodyBuilder;
+        use utoipa::openapi::{ContentBuilder, HttpMethod, Ref, Required};
+        const GENERIC: &str = "/api/v1/appeals/{id}/{action}";
+        let Some(generic) = openapi.paths.paths.remove(GENERIC) else {
+            return;
+        };
+        let Some(op) = generic.post else {
+            return;
+        };
+        for (action, body, summary) in ACTION_BODIES {
+            let mut one = op.clone();
+            one.operation_id = Some(format!("act_{}", action.replace('-', "_")));
+            one.summary = Some((*summary).to_owned());
+            if let Some(params) = one.parameters.as_mut() {
+                params.retain(|p| p.name != "action");
+            }
+            one.request_body = body.map(|schema| {
+                RequestBodyBuilder::new()
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name(schema)))
+                            .build(),
+                    )
+                    // sign and resume may send no body at all
+                    .required(Some(
+                        if matches!(schema, "EmptyBody" | "OptionalReasonBody") {
+                            Required::False
+                        } else {
+                            Required::True
+                        },
+                    ))
+                    .build()
+            });
+            openapi.paths.add_path_operation(
+                format!("/api/v1/appeals/{{id}}/{action}"),
+                vec![HttpMethod::Post],
+                one,
+            );
+        }
     }
 }
 
@@ -215,6 +349,66 @@ pub fn methods_of(path: &str) -> Option<Vec<&'static str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every `$ref` in a document names a schema the document has.
+    fn dangling_refs(doc: &serde_json::Value) -> Vec<String> {
+        fn walk(v: &serde_json::Value, doc: &serde_json::Value, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::Object(map) => {
+                    if let Some(serde_json::Value::String(r)) = map.get("$ref") {
+                        let pointer = r.trim_start_matches('#');
+                        if doc.pointer(pointer).is_none() {
+                            out.push(r.clone());
+                        }
+                    }
+                    map.values().for_each(|x| walk(x, doc, out));
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|x| walk(x, doc, out)),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(doc, doc, &mut out);
+        out
+    }
+
+    #[test]
+    fn every_reference_resolves_in_both_descriptions() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).expect("doc");
+        assert_eq!(dangling_refs(&doc), Vec::<String>::new());
+        let geo = serde_json::to_value(crate::open311::doc::GeoReportDoc::openapi()).expect("doc");
+        assert_eq!(dangling_refs(&geo), Vec::<String>::new());
+        // no body left as a bare object where a type exists
+        let rule = &doc["components"]["schemas"]["RuleView"]["properties"];
+        assert!(rule["conditions"]["$ref"].is_string(), "{rule}");
+        let hours =
+            &doc["components"]["schemas"]["CalendarSettingsBody"]["properties"]["working_hours"];
+        assert_eq!(hours["items"]["$ref"], "#/components/schemas/WorkingHours");
+    }
+
+    #[test]
+    fn each_action_is_described_with_its_own_body() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).expect("doc");
+        assert!(doc["paths"]["/api/v1/appeals/{id}/{action}"].is_null());
+        let dispatch = &doc["paths"]["/api/v1/appeals/{id}/dispatch"]["post"];
+        assert_eq!(
+            dispatch["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/DispatchBody"
+        );
+        assert!(
+            dispatch["parameters"]
+                .as_array()
+                .expect("parameters")
+                .iter()
+                .all(|p| p["name"] != "action")
+        );
+        for (action, body, _) in ACTION_BODIES {
+            let op = &doc["paths"][format!("/api/v1/appeals/{{id}}/{action}")]["post"];
+            assert!(op.is_object(), "{action}");
+            let schema = body.expect("a body");
+            assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
+        }
+    }
 
     #[test]
     fn documented_paths_know_their_methods() {

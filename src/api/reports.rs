@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, get, web};
 use chrono::{Days, NaiveDate, TimeZone, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use utoipa::IntoParams;
 
@@ -103,12 +103,93 @@ pub fn dimensions(raw: Option<&str>) -> Result<Vec<Dimension>, AppError> {
     Ok(dims)
 }
 
+/// One row of the summary, as described (the rows are built as maps: the keys present are the
+/// ones of the asked dimensions).
+#[derive(Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct SummaryRow {
+    /// with group_by department (null: not dispatched yet)
+    department_code: Option<String>,
+    /// with group_by department
+    department_name: Option<String>,
+    /// with group_by district
+    district_code: Option<String>,
+    /// with group_by street
+    street_code: Option<String>,
+    /// with group_by category
+    category_code: Option<String>,
+    /// with group_by channel
+    channel: Option<String>,
+    /// with group_by appellant_kind
+    appellant_kind: Option<String>,
+    /// with group_by day (YYYY-MM-DD)
+    day: Option<String>,
+    /// with group_by week (the Monday, YYYY-MM-DD)
+    week: Option<String>,
+    /// with group_by month (YYYY-MM)
+    month: Option<String>,
+    #[serde(flatten)]
+    figures: crate::domain::metrics::Metrics,
+}
+
+/// One department of the monthly ranking.
+#[derive(Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct RankedRow {
+    department_code: String,
+    department_name: Option<String>,
+    /// 1 for the best; null for a department without a valid follow-up (listed last)
+    rank: Option<i64>,
+    #[serde(flatten)]
+    figures: crate::domain::metrics::Metrics,
+}
+
+/// The monthly ranking.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct RankingAnswer {
+    /// YYYY-MM
+    period: String,
+    ranking: Vec<RankedRow>,
+    best: Vec<RankedRow>,
+    worst: Vec<RankedRow>,
+}
+
+/// One category × division of a month.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct HotspotRow {
+    category_code: String,
+    category_name: Option<String>,
+    division_code: String,
+    division_name: Option<String>,
+    /// appeals received in the month
+    count: i64,
+    /// in the month before
+    previous: i64,
+    growth: i64,
+    /// null when the month before had none
+    growth_rate: Option<f64>,
+}
+
+/// Hotspots of a month.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct HotspotsAnswer {
+    period: String,
+    previous_period: Option<String>,
+    /// district or street
+    level: String,
+    most: Vec<HotspotRow>,
+    fastest_growing: Vec<HotspotRow>,
+}
+
 /// The metrics per group for the appeals received in a period (supervisors, admins). Rows carry
 /// the group's key fields (`department_code`, `month`, …; with `department_name` when grouped by
 /// department) and the figures of docs/METRICS.md; a rate whose denominator is zero is null.
 /// `format=csv` answers the same rows as CSV with a UTF-8 BOM. No personal data.
 #[utoipa::path(get, path = "/api/v1/reports/summary", tag = "reports", params(SummaryQuery),
-    responses((status = 200, description = "JSON array of rows, or CSV with format=csv", content((Vec<Object> = "application/json"), (String = "text/csv"))),
+    responses((status = 200, description = "JSON array of rows, or CSV with format=csv", content((Vec<SummaryRow> = "application/json"), (String = "text/csv"))),
         (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 #[get("/reports/summary")]
@@ -287,7 +368,7 @@ pub struct RankingQuery {
 /// the month, with the best and the worst. Departments without a valid follow-up have no score
 /// and are listed after the ranked ones, unranked (`rank` null).
 #[utoipa::path(get, path = "/api/v1/reports/ranking", tag = "reports", params(RankingQuery),
-    responses((status = 200, description = "{period, ranking, best, worst}, or CSV with format=csv", content((Object = "application/json"), (String = "text/csv"))),
+    responses((status = 200, description = "the ranking with the best and the worst, or CSV (the full ranking) with format=csv", content((RankingAnswer = "application/json"), (String = "text/csv"))),
         (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 #[get("/reports/ranking")]
@@ -435,7 +516,7 @@ pub struct HotspotQuery {
 /// the fastest growth against the month before — the candidates for a monthly "one topic"
 /// (每月一题). No personal data.
 #[utoipa::path(get, path = "/api/v1/reports/hotspots", tag = "reports", params(HotspotQuery),
-    responses((status = 200, description = "{period, previous_period, most, fastest_growing}, or CSV with format=csv", content((Object = "application/json"), (String = "text/csv"))),
+    responses((status = 200, description = "the most appeals and the fastest growth, or CSV (every category × division) with format=csv", content((HotspotsAnswer = "application/json"), (String = "text/csv"))),
         (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 #[get("/reports/hotspots")]

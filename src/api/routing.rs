@@ -57,9 +57,9 @@ pub struct RuleView {
     pub priority: i32,
     pub enabled: bool,
     pub continue_matching: bool,
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::domain::routing::Conditions)]
     pub conditions: serde_json::Value,
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::domain::routing::RuleAction)]
     pub action: serde_json::Value,
     pub is_current: bool,
     pub created_by: Option<Uuid>,

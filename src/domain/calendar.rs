@@ -18,11 +18,16 @@ const MAX_DAYS: u32 = 40 * 366;
 const MAX_DAYS_OFF: u32 = 31;
 
 /// One working period of a day, local time, start < end, e.g. 08:30–12:00.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct WorkingHours {
+    /// HH:MM
     #[serde(with = "hh_mm")]
+    #[schema(value_type = String, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$", example = "08:30")]
     pub start: NaiveTime,
+    /// HH:MM, after start
     #[serde(with = "hh_mm")]
+    #[schema(value_type = String, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$", example = "12:00")]
     pub end: NaiveTime,
 }
 

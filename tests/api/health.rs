@@ -14,7 +14,10 @@ async fn health_ready_and_openapi_answer() {
     assert_eq!(spec.status, StatusCode::OK);
     for path in [
         "/api/v1/appeals",
-        "/api/v1/appeals/{id}/{action}",
+        "/api/v1/appeals/{id}/dispatch",
+        "/api/v1/appeals/{id}/reply",
+        "/api/v1/appeals/{id}/follow-up",
+        "/api/v1/api-keys",
         "/api/v1/queue",
         "/api/v1/pool",
         "/api/v1/auth/login",
