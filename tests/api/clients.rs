@@ -119,10 +119,10 @@ async fn the_georeport_client_and_schemathesis_pass_against_a_live_server() {
             ))
             .arg("run")
             .arg(app.url(schema))
-            .args(["--max-examples", "15", "--workers", "2"])
-            // not the coverage phase: schemathesis 4.32.5 crashes inside it on this schema
-            // (a KeyError in its own coverage module, seen on GET /api/v1/appeals/{id}/duplicates)
-            .args(["--phases", "examples,fuzzing,stateful"])
+            // one worker: with two, the coverage phase crashed inside Python 3.11.7 itself
+            // ("AST constructor recursion depth mismatch", a CPython bug with threads)
+            .args(["--max-examples", "15", "--workers", "1"])
+            .args(["--phases", "examples,coverage,fuzzing,stateful"])
             .args(["--no-color", "--seed", "20261201"])
             .env("SCHEMATHESIS_HOOKS", "")
             .env("NO_COLOR", "1");
