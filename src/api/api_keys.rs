@@ -58,15 +58,7 @@ pub async fn issue(
     let by = admin.0.0;
     let name = body.value.name;
     let issued = db::run(&state.pool, move |conn| {
-        keys::issue(
-            conn,
-            &name,
-            &Issuer {
-                user_id: Some(by.sub),
-                role: by.role.as_str(),
-            },
-            now(),
-        )
+        keys::issue(conn, &name, &Issuer::staff(&by), now())
     })
     .await?;
     tracing::info!(key = %issued.view.key_prefix, name = %issued.view.name, "API key issued");
@@ -94,15 +86,7 @@ pub async fn revoke(
     })?;
     let by = admin.0.0;
     let key = db::run(&state.pool, move |conn| {
-        keys::revoke(
-            conn,
-            id,
-            &Issuer {
-                user_id: Some(by.sub),
-                role: by.role.as_str(),
-            },
-            now(),
-        )
+        keys::revoke(conn, id, &Issuer::staff(&by), now())
     })
     .await?;
     Ok(HttpResponse::Ok().json(key))

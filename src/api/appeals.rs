@@ -79,26 +79,31 @@ fn idempotency_key(
     req: &HttpRequest,
     raw: &serde_json::Value,
 ) -> Result<Option<IdempotencyKey>, AppError> {
+    let Some(key) = idempotency_header(req)? else {
+        return Ok(None);
+    };
+    let request_hash = hex::encode(Sha256::digest(canonical_json(raw).as_bytes()));
+    Ok(Some(IdempotencyKey { key, request_hash }))
+}
+
+/// The `Idempotency-Key` header, when sent: 1–128 visible ASCII characters.
+pub(crate) fn idempotency_header(req: &HttpRequest) -> Result<Option<String>, AppError> {
     let Some(value) = req.headers().get("Idempotency-Key") else {
         return Ok(None);
     };
-    let key = value
+    value
         .to_str()
         .ok()
         .map(str::trim)
         .filter(|k| !k.is_empty() && k.len() <= 128 && k.bytes().all(|b| b.is_ascii_graphic()))
+        .map(|k| Some(k.to_owned()))
         .ok_or_else(|| AppError::BadRequest {
             code: "bad_request",
             message:
                 "Idempotency-Key must be 1–128 visible ASCII characters (a UUID is a good choice)"
                     .into(),
             field: Some("Idempotency-Key".into()),
-        })?;
-    let request_hash = hex::encode(Sha256::digest(canonical_json(raw).as_bytes()));
-    Ok(Some(IdempotencyKey {
-        key: key.to_owned(),
-        request_hash,
-    }))
+        })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

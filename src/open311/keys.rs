@@ -82,6 +82,16 @@ pub struct Issuer<'a> {
     pub role: &'a str,
 }
 
+impl<'a> Issuer<'a> {
+    /// A signed-in administrator.
+    pub fn staff(claims: &'a crate::auth::Claims) -> Issuer<'a> {
+        Issuer {
+            user_id: Some(claims.sub),
+            role: claims.role.as_str(),
+        }
+    }
+}
+
 /// Issues a key for `name`.
 pub fn issue(
     conn: &mut PgConnection,

@@ -1082,21 +1082,11 @@ fn idempotency_key(
     pairs: &[(String, String)],
     format: Format,
 ) -> Result<Option<IdempotencyKey>, Open311Error> {
-    let Some(value) = req.headers().get("Idempotency-Key") else {
+    let Some(key) = crate::api::appeals::idempotency_header(req)
+        .map_err(|e| Open311Error::from_app(format, e))?
+    else {
         return Ok(None);
     };
-    let key = value
-        .to_str()
-        .ok()
-        .map(str::trim)
-        .filter(|k| !k.is_empty() && k.len() <= 128 && k.bytes().all(|b| b.is_ascii_graphic()))
-        .ok_or_else(|| {
-            Open311Error::new(
-                format,
-                StatusCode::BAD_REQUEST,
-                "Idempotency-Key must be 1–128 visible ASCII characters (a UUID is a good choice)",
-            )
-        })?;
     let mut sorted: Vec<&(String, String)> = pairs.iter().filter(|(k, _)| k != "api_key").collect();
     sorted.sort();
     let mut hasher = Sha256::new();
@@ -1108,7 +1098,7 @@ fn idempotency_key(
         hasher.update(b"\0");
     }
     Ok(Some(IdempotencyKey {
-        key: key.to_owned(),
+        key,
         request_hash: hex::encode(hasher.finalize()),
     }))
 }

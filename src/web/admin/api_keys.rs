@@ -86,15 +86,7 @@ pub async fn issue(
     let name = sent.text("name");
     let by = staff.clone();
     let outcome = db::run(&state.pool, move |conn| {
-        keys::issue(
-            conn,
-            &name,
-            &Issuer {
-                user_id: Some(by.sub),
-                role: by.role.as_str(),
-            },
-            now(),
-        )
+        keys::issue(conn, &name, &Issuer::staff(&by), now())
     })
     .await;
     match outcome {
@@ -149,15 +141,7 @@ pub async fn revoke(
     Sent::checked(&req, form.into_inner())?;
     let id: uuid::Uuid = id.parse().map_err(|_| PageError::NotFound)?;
     db::run(&state.pool, move |conn| {
-        keys::revoke(
-            conn,
-            id,
-            &Issuer {
-                user_id: Some(staff.sub),
-                role: staff.role.as_str(),
-            },
-            now(),
-        )
+        keys::revoke(conn, id, &Issuer::staff(&staff), now())
     })
     .await?;
     Ok(done("/staff/admin/api-keys", "key_revoked"))
