@@ -65,6 +65,17 @@ pub struct Settings {
     /// the Open311 GeoReport v2 endpoint
     #[serde(default)]
     pub open311: crate::open311::Open311Settings,
+    #[serde(default)]
+    pub metrics: MetricsSettings,
+}
+
+/// `GET /metrics`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct MetricsSettings {
+    /// when set, scrapes must send it as a bearer token (otherwise keep /metrics off the
+    /// public side of the load balancer)
+    #[serde(default)]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

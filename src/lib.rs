@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod import;
 pub mod mail;
+pub mod metrics;
 pub mod notify;
 pub mod open311;
 pub mod pgcluster;

@@ -27,6 +27,8 @@ pub struct AppState {
     pub body_limit_bytes: usize,
     /// what /open311/v2/ serves
     pub open311: crate::open311::Open311Settings,
+    /// the bearer token `/metrics` asks for, when one is set
+    pub metrics_token: Option<String>,
 }
 
 impl AppState {
@@ -37,6 +39,11 @@ impl AppState {
             photos: settings.photos,
             body_limit_bytes: settings.server.body_limit_bytes,
             open311: settings.open311.clone(),
+            metrics_token: settings
+                .metrics
+                .token
+                .clone()
+                .filter(|t| !t.trim().is_empty()),
         }
     }
 }
@@ -85,10 +92,16 @@ impl Application {
         ));
         let limit = settings.server.body_limit_bytes;
         let openapi = ApiDoc::openapi();
+        // one set of request figures for all the workers of this instance
+        let http_metrics = web::Data::new(crate::metrics::HttpMetrics::new());
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(api::error_shape())
                 .wrap(TracingLogger::<RequestSpan>::new())
+                // outermost: counts every request with the status it finally got
+                .wrap(actix_web::middleware::from_fn(crate::metrics::track))
+                .app_data(http_metrics.clone())
+                .route("/metrics", web::get().to(crate::metrics::serve))
                 .app_data(state.clone())
                 .app_data(keys.clone())
                 .app_data(web::Data::new(BodyLimit(limit)))

@@ -1,4 +1,4 @@
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
 use reqwest::StatusCode;
 
 #[actix_web::test]
@@ -87,4 +87,52 @@ async fn unknown_routes_and_methods_get_the_json_error_shape() {
         .await;
     assert!(r.status.is_client_error(), "{}", r.status);
     assert!(r.body["error"]["code"].is_string(), "{}", r.body);
+}
+
+#[actix_web::test]
+async fn metrics_count_requests_by_route_and_read_the_backlog() {
+    let app = spawn_app().await;
+    let filed = app.file(&crate::helpers::citizen_appeal()).await;
+    assert!(filed["tracking_no"].is_string());
+    let r = app
+        .get("/api/v1/appeals/AS0000000000000000?access_code=x", None)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let resp = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("text/plain")
+    );
+    let text = resp.text().await.expect("body");
+    for needle in [
+        "minxin_http_requests_total{method=\"POST\",route=\"/api/v1/appeals\",status=\"201\"} 1",
+        "minxin_http_requests_total{method=\"GET\",route=\"/api/v1/appeals/{key}\",status=\"404\"} 1",
+        "minxin_http_request_duration_seconds_count{method=\"POST\",route=\"/api/v1/appeals\"} 1",
+        "minxin_appeals_open{status=\"submitted\"} 1",
+        "minxin_db_up 1",
+        "minxin_outbox_pending ",
+        "minxin_db_pool_max_connections ",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from:\n{text}");
+    }
+    // no tracking number or other id in a label
+    assert!(!text.contains(filed["tracking_no"].as_str().expect("no")));
+    assert!(!text.contains("AS0000000000000000"));
+}
+
+#[actix_web::test]
+async fn metrics_may_ask_for_a_token() {
+    let app = spawn_app_with(|s| s.metrics.token = Some("scrape-secret".into())).await;
+    let r = app.get("/metrics", None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app.get("/metrics", Some("scrape-secret")).await;
+    assert_eq!(r.status, StatusCode::OK);
 }
