@@ -67,6 +67,8 @@ pub struct Settings {
     pub open311: crate::open311::Open311Settings,
     #[serde(default)]
     pub metrics: MetricsSettings,
+    #[serde(default)]
+    pub limits: crate::limits::LimitSettings,
 }
 
 /// `GET /metrics`.
@@ -127,6 +129,20 @@ pub struct AuthSettings {
     pub token_ttl_minutes: i64,
     /// keys the hashes of appellants' access codes; changing it invalidates every access code
     pub access_code_secret: String,
+    /// this many wrong passwords in a row lock the account (0: never)
+    #[serde(default = "default_lockout_after")]
+    pub lockout_after: i16,
+    /// for this long
+    #[serde(default = "default_lockout_minutes")]
+    pub lockout_minutes: i64,
+}
+
+fn default_lockout_after() -> i16 {
+    5
+}
+
+fn default_lockout_minutes() -> i64 {
+    15
 }
 
 impl std::fmt::Debug for AuthSettings {

@@ -40,6 +40,12 @@ pub enum AppError {
         message: String,
         field: Option<String>,
     },
+    /// too many requests from this client, or too many wrong passwords (429, with Retry-After)
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
     /// the database is unreachable or the pool exhausted (503)
     #[error("{0}")]
     Unavailable(String),
@@ -73,6 +79,7 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::Gone(_) => "link_expired",
             AppError::PayloadTooLarge(_) => "payload_too_large",
+            AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::Unavailable(_) => "unavailable",
             AppError::Unexpected(_) => "internal",
         }
@@ -97,7 +104,7 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// machine-readable: bad_request, invalid_json, unauthorized, forbidden, not_found,
-    /// conflict, link_expired, invalid_link, payload_too_large, validation_failed, idempotency_key_reused, unavailable, internal
+    /// conflict, link_expired, invalid_link, payload_too_large, validation_failed, idempotency_key_reused, too_many_requests, unavailable, internal
     pub code: String,
     /// a sentence a person can act on
     pub message: String,
@@ -117,6 +124,7 @@ impl ResponseError for AppError {
             AppError::Gone(_) => StatusCode::GONE,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -134,6 +142,12 @@ impl ResponseError for AppError {
         let mut response = HttpResponse::build(self.status_code());
         if matches!(self, AppError::Unauthorized(_)) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let AppError::TooManyRequests {
+            retry_after_secs, ..
+        } = self
+        {
+            response.insert_header(("Retry-After", retry_after_secs.max(&1).to_string()));
         }
         response.json(ErrorBody {
             error: ErrorDetail {

@@ -13,6 +13,7 @@ pub mod deadlines;
 pub mod domain;
 pub mod error;
 pub mod import;
+pub mod limits;
 pub mod mail;
 pub mod metrics;
 pub mod notify;

@@ -29,6 +29,8 @@ pub struct AppState {
     pub open311: crate::open311::Open311Settings,
     /// the bearer token `/metrics` asks for, when one is set
     pub metrics_token: Option<String>,
+    /// repeated wrong passwords lock an account
+    pub lockout: crate::db::users::Lockout,
 }
 
 impl AppState {
@@ -44,6 +46,10 @@ impl AppState {
                 .token
                 .clone()
                 .filter(|t| !t.trim().is_empty()),
+            lockout: crate::db::users::Lockout {
+                after: settings.auth.lockout_after,
+                minutes: settings.auth.lockout_minutes,
+            },
         }
     }
 }
@@ -94,8 +100,11 @@ impl Application {
         let openapi = ApiDoc::openapi();
         // one set of request figures for all the workers of this instance
         let http_metrics = web::Data::new(crate::metrics::HttpMetrics::new());
+        let limiter = web::Data::new(crate::limits::Limiter::new(&settings.limits));
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(crate::limits::guard))
+                .app_data(limiter.clone())
                 .wrap(api::error_shape())
                 .wrap(TracingLogger::<RequestSpan>::new())
                 // outermost: counts every request with the status it finally got

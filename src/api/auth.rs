@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::json::JsonBody;
+use super::now;
 use crate::auth::JwtKeys;
 use crate::db::{self, users};
 use crate::domain::enums::Role;
@@ -30,10 +31,25 @@ pub struct LoginResponse {
     pub department_code: Option<String>,
 }
 
-/// Logs a staff member in. A wrong username and a wrong password get the same answer.
+/// The answer while an account is locked.
+pub fn locked(until: DateTime<Utc>) -> AppError {
+    let secs = (until - now()).num_seconds().max(1);
+    AppError::TooManyRequests {
+        message: format!(
+            "too many wrong passwords: this account is locked for {} more minute(s); try again later or ask an administrator",
+            (secs + 59) / 60
+        ),
+        retry_after_secs: u64::try_from(secs).unwrap_or(1),
+    }
+}
+
+/// Logs a staff member in. A wrong username and a wrong password get the same answer; after
+/// `auth.lockout_after` wrong passwords in a row the account is locked for
+/// `auth.lockout_minutes` (429 with Retry-After, even to the right password).
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, responses(
     (status = 200, body = LoginResponse),
-    (status = 401, description = "wrong username or password", body = crate::error::ErrorBody)))]
+    (status = 401, description = "wrong username or password", body = crate::error::ErrorBody),
+    (status = 429, description = "the account is locked after repeated wrong passwords, or this address sent too many logins; see Retry-After", body = crate::error::ErrorBody)))]
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
@@ -44,11 +60,18 @@ pub async fn login(
         username,
         password: given,
     } = body.value;
-    let user = db::run(&state.pool, move |conn| {
-        Ok(users::check_credentials(conn, &username, &given)?)
+    let lockout = state.lockout;
+    let checked = db::run(&state.pool, move |conn| {
+        Ok(users::check_login(conn, &username, &given, lockout, now())?)
     })
-    .await?
-    .ok_or_else(|| AppError::Unauthorized("wrong username or password".into()))?;
+    .await?;
+    let user = match checked {
+        users::LoginCheck::Ok(user) => user,
+        users::LoginCheck::Wrong => {
+            return Err(AppError::Unauthorized("wrong username or password".into()));
+        }
+        users::LoginCheck::Locked(until) => return Err(locked(until)),
+    };
     let role: Role = user
         .role
         .parse()

@@ -515,6 +515,8 @@ diesel::table! {
         absent -> Bool,
         #[max_length = 254]
         email -> Nullable<Varchar>,
+        failed_logins -> Int2,
+        locked_until -> Nullable<Timestamptz>,
     }
 }
 

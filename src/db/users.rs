@@ -1,6 +1,6 @@
 //! Staff accounts.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -18,18 +18,80 @@ pub fn find_by_username(conn: &mut PgConnection, username: &str) -> QueryResult<
 /// The active account with this username and password, if any. An unknown username is checked
 /// against a decoy hash, so the time taken tells nothing; a wrong username and a wrong password
 /// look alike. Used by the API's login and the staff login page.
-pub fn check_credentials(
+/// What a login attempt comes to.
+#[derive(Debug)]
+pub enum LoginCheck {
+    Ok(User),
+    /// wrong username or password, or an inactive account: one answer for all
+    Wrong,
+    /// too many wrong passwords in a row: locked until then, whatever the password
+    Locked(DateTime<Utc>),
+}
+
+/// Repeated wrong passwords lock an account: `after` in a row (0: never) for `minutes`.
+#[derive(Debug, Clone, Copy)]
+pub struct Lockout {
+    pub after: i16,
+    pub minutes: i64,
+}
+
+/// Checks a password, counting wrong ones against the account. The password is verified even
+/// for a locked or unknown account (against a decoy hash), so the time taken tells nothing.
+pub fn check_login(
     conn: &mut PgConnection,
     username: &str,
     given: &str,
-) -> QueryResult<Option<User>> {
+    lockout: Lockout,
+    now: DateTime<Utc>,
+) -> QueryResult<LoginCheck> {
     let user = find_by_username(conn, username.trim())?;
     let stored = user
         .as_ref()
         .map(|u| u.password_hash.as_str())
         .unwrap_or(crate::auth::password::decoy_hash());
     let ok = crate::auth::password::verify(given, stored);
-    Ok(user.filter(|u| ok && u.active))
+    let Some(user) = user else {
+        return Ok(LoginCheck::Wrong);
+    };
+    let (failed, locked_until): (i16, Option<DateTime<Utc>>) = users::table
+        .find(user.id)
+        .select((users::failed_logins, users::locked_until))
+        .first(conn)?;
+    if let Some(until) = locked_until.filter(|t| *t > now) {
+        return Ok(LoginCheck::Locked(until));
+    }
+    if ok && user.active {
+        if failed > 0 || locked_until.is_some() {
+            diesel::update(users::table.find(user.id))
+                .set((
+                    users::failed_logins.eq(0),
+                    users::locked_until.eq(None::<DateTime<Utc>>),
+                ))
+                .execute(conn)?;
+        }
+        return Ok(LoginCheck::Ok(user));
+    }
+    if ok || lockout.after <= 0 {
+        // the right password of an inactive account is not a guess
+        return Ok(LoginCheck::Wrong);
+    }
+    // counted in the database, so that concurrent guesses on several instances all count
+    let failed: i16 = diesel::update(users::table.find(user.id))
+        .set(users::failed_logins.eq(users::failed_logins + 1))
+        .returning(users::failed_logins)
+        .get_result(conn)?;
+    if failed >= lockout.after {
+        let until = now + chrono::Duration::minutes(lockout.minutes);
+        diesel::update(users::table.find(user.id))
+            .set((
+                users::failed_logins.eq(0),
+                users::locked_until.eq(Some(until)),
+            ))
+            .execute(conn)?;
+        tracing::warn!(username = %user.username, until = %until, "account locked after repeated wrong passwords");
+        return Ok(LoginCheck::Locked(until));
+    }
+    Ok(LoginCheck::Wrong)
 }
 
 pub struct NewUser<'a> {

@@ -271,6 +271,12 @@ const MESSAGES: &[[&str; 3]] = &[
         "Wrong username or password.",
     ],
     [
+        "login_locked",
+        "密码错误次数过多，账号已暂时锁定，请稍后再试或联系管理员。",
+        "Too many wrong passwords: the account is locked for a while. Try again later or ask an administrator.",
+    ],
+    ["minutes", "分钟", "minutes"],
+    [
         "session_expired",
         "登录已过期，请重新登录。",
         "Your session has expired: please log in again.",

@@ -64,17 +64,41 @@ pub async fn login(
     let username = field(&form, "username").unwrap_or("").to_owned();
     let given = form.get("password").cloned().unwrap_or_default();
     let name = username.clone();
-    let user = db::run(&state.pool, move |conn| {
-        Ok(users::check_credentials(conn, &name, &given)?)
+    let lockout = state.lockout;
+    let checked = db::run(&state.pool, move |conn| {
+        Ok(users::check_login(
+            conn,
+            &name,
+            &given,
+            lockout,
+            chrono::Utc::now(),
+        )?)
     })
     .await?;
-    let Some(user) = user else {
-        return pages.render_status(
-            &page,
-            StatusCode::UNAUTHORIZED,
-            "login.html",
-            context! { next, username, failed => true },
-        );
+    let user = match checked {
+        users::LoginCheck::Ok(user) => user,
+        users::LoginCheck::Wrong => {
+            return pages.render_status(
+                &page,
+                StatusCode::UNAUTHORIZED,
+                "login.html",
+                context! { next, username, failed => true },
+            );
+        }
+        users::LoginCheck::Locked(until) => {
+            let minutes = ((until - chrono::Utc::now()).num_seconds().max(1) + 59) / 60;
+            let mut response = pages.render_status(
+                &page,
+                StatusCode::TOO_MANY_REQUESTS,
+                "login.html",
+                context! { next, username, locked_minutes => minutes },
+            )?;
+            response.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from(minutes * 60),
+            );
+            return Ok(response);
+        }
     };
     let role: Role = user
         .role

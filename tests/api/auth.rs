@@ -58,8 +58,25 @@ async fn bad_tokens_are_refused_with_401() {
         .issue(uuid::Uuid::new_v4(), "dispatcher", Role::Dispatcher, None)
         .expect("issue")
         .0;
+    let other_issuer = JwtKeys::new(&app.settings.auth.jwt_secret, "not-minxin", 60)
+        .issue(uuid::Uuid::new_v4(), "dispatcher", Role::Dispatcher, None)
+        .expect("issue")
+        .0;
+    // a token that says it needs no signature: `alg: none`, the claims of a real one
+    let genuine = JwtKeys::new(&app.settings.auth.jwt_secret, &app.settings.auth.issuer, 60)
+        .issue(uuid::Uuid::new_v4(), "dispatcher", Role::Dispatcher, None)
+        .expect("issue")
+        .0;
+    let claims = genuine.split('.').nth(1).expect("claims");
+    let none_header = {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#)
+    };
+    let alg_none = format!("{none_header}.{claims}.");
     let cases: Vec<(&str, Option<String>)> = vec![
         ("no header", None),
+        ("alg none", Some(format!("Bearer {alg_none}"))),
+        ("another issuer", Some(format!("Bearer {other_issuer}"))),
         ("garbage", Some("Bearer not.a.jwt".into())),
         ("wrong scheme", Some("Basic ZGlzcGF0Y2hlcjp4".into())),
         ("foreign signature", Some(format!("Bearer {foreign}"))),

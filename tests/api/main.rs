@@ -17,6 +17,7 @@ mod health;
 mod import;
 mod intake;
 mod lifecycle;
+mod limits;
 mod lists;
 mod open311;
 mod privacy;

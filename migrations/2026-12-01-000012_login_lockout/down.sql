@@ -1,0 +1,1 @@
+ALTER TABLE users DROP COLUMN locked_until, DROP COLUMN failed_logins;
