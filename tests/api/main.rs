@@ -24,6 +24,7 @@ mod privacy;
 mod report_rollups;
 mod reports;
 mod routing;
+mod security_matrix;
 mod web_admin;
 mod web_e2e;
 mod web_photo;
