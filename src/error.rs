@@ -149,6 +149,10 @@ impl ResponseError for AppError {
         {
             response.insert_header(("Retry-After", retry_after_secs.max(&1).to_string()));
         }
+        if matches!(self, AppError::Unavailable(_)) {
+            // the pool reconnects by itself; a few seconds is what a database restart takes
+            response.insert_header(("Retry-After", "2"));
+        }
         response.json(ErrorBody {
             error: ErrorDetail {
                 code: self.code().to_owned(),
@@ -168,8 +172,36 @@ impl From<Refusal> for AppError {
     }
 }
 
+/// Whether an error says the connection to the database is gone (it restarted, shut down or
+/// dropped us): the transaction did not happen, and the request may be retried.
+fn lost_connection(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+        | Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _)
+        | Error::BrokenTransactionManager => true,
+        Error::DatabaseError(_, info) => {
+            let m = info.message();
+            // SQLSTATE 57P01 (admin shutdown), 57P02/57P03 (crash, cannot connect now), and
+            // libpq's own words for a dropped connection
+            m.contains("terminating connection")
+                || m.contains("the database system is")
+                || m.contains("server closed the connection")
+                || m.contains("no connection to the server")
+                || m.contains("connection to server")
+        }
+        _ => false,
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
+        if lost_connection(&e) {
+            tracing::warn!(error = %e, "database connection lost");
+            return AppError::Unavailable(
+                "the database is not reachable right now; please try again shortly".into(),
+            );
+        }
         match e {
             diesel::result::Error::NotFound => AppError::NotFound("not found".into()),
             // two transactions waited on each other's rows; PostgreSQL rolled one back whole

@@ -67,6 +67,17 @@ async fn readyz_says_unavailable_when_the_database_is_gone() {
     let r = app.send(app.client.get(format!("{address}/readyz"))).await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(r.error_code(), "unavailable");
+    // a filing meanwhile: 503 with Retry-After, so that a client retries (with its key)
+    let r = app
+        .send(
+            app.client
+                .post(format!("{address}/api/v1/appeals"))
+                .header("Idempotency-Key", "outage-1")
+                .json(&crate::helpers::citizen_appeal()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+    assert_eq!(r.headers["retry-after"], "2");
     let r = app.send(app.client.get(format!("{address}/healthz"))).await;
     assert_eq!(
         r.status,
@@ -135,4 +146,47 @@ async fn metrics_may_ask_for_a_token() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = app.get("/metrics", Some("scrape-secret")).await;
     assert_eq!(r.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn a_dropped_database_connection_is_a_503_to_retry_and_the_retry_files_once() {
+    let app = spawn_app().await;
+    // warm the pool, then have PostgreSQL drop every connection of the service (a restart)
+    let r = app
+        .post("/api/v1/appeals", &crate::helpers::citizen_appeal(), None)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let before = app.count("SELECT count(*) FROM appeals");
+    let dropped = app.count(&format!(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+         WHERE datname = '{}' AND pid <> pg_backend_pid()",
+        app.db_name
+    ));
+    assert!(dropped >= 1, "the service had connections");
+    let mut statuses = Vec::new();
+    // the first attempts may meet the dead connections; each is a 503 with Retry-After (never
+    // a 500), and a retry with the same key files the appeal once
+    for _ in 0..6 {
+        let r = app
+            .send(
+                app.client
+                    .post(app.url("/api/v1/appeals"))
+                    .header("Idempotency-Key", "after-the-restart")
+                    .json(&crate::helpers::citizen_appeal()),
+            )
+            .await;
+        statuses.push(r.status.as_u16());
+        if r.status == StatusCode::SERVICE_UNAVAILABLE {
+            assert_eq!(r.headers["retry-after"], "2");
+            continue;
+        }
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        break;
+    }
+    assert_eq!(statuses.last(), Some(&201), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 503),
+        "{statuses:?}"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM appeals"), before + 1);
 }
