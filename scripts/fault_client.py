@@ -3,7 +3,10 @@ like a careful integration, retries a filing that got no answer or a 503 with th
 Idempotency-Key until it gets a 201. Prints one JSON summary: what was filed (key and tracking
 number), how many attempts failed and how, and when the answers stopped and resumed.
 
-Usage: fault_client.py BASE_URL SECONDS THREADS OUT.json
+Usage: fault_client.py BASE_URL[,BASE_URL…] SECONDS THREADS OUT.json
+
+With several base URLs (instances), each thread starts on one and moves to the next after a
+failed attempt, as a load balancer would.
 """
 
 import json
@@ -14,7 +17,7 @@ import urllib.error
 import urllib.request
 import uuid
 
-base, seconds, threads, out_path = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+bases, seconds, threads, out_path = sys.argv[1].split(","), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 deadline = time.monotonic() + seconds
 lock = threading.Lock()
 filed = []          # (key, tracking_no)
@@ -34,12 +37,13 @@ def body(n):
 
 def worker(i):
     n = 0
+    at = i % len(bases)
     while time.monotonic() < deadline:
         n += 1
         key = str(uuid.uuid4())
         data = body(f"{i}-{n}")
         while True:  # the same filing until it is acknowledged
-            req = urllib.request.Request(f"{base}/api/v1/appeals", data=data, method="POST",
+            req = urllib.request.Request(f"{bases[at]}/api/v1/appeals", data=data, method="POST",
                                          headers={"Content-Type": "application/json",
                                                   "Idempotency-Key": key})
             wait = 0.2
@@ -58,9 +62,11 @@ def worker(i):
                 wait = float(e.headers.get("Retry-After", "1"))
             except (urllib.error.URLError, ConnectionError, TimeoutError) as e:
                 kind = type(getattr(e, "reason", e)).__name__
+            where = f"{kind} from {bases[at]}" if len(bases) > 1 else kind
             with lock:
-                failures[kind] = failures.get(kind, 0) + 1
+                failures[where] = failures.get(where, 0) + 1
                 outage.append(time.time())
+            at = (at + 1) % len(bases)
             time.sleep(min(wait, 2.0))
 
 
