@@ -117,6 +117,9 @@ pub struct ServerSettings {
 pub struct DatabaseSettings {
     #[serde(default)]
     pub url: Option<String>,
+    /// where reports read (a streaming replica); unset: the primary
+    #[serde(default)]
+    pub read_database_url: Option<String>,
     pub pool_size: u32,
     pub connect_timeout_secs: u64,
     pub migrate_on_start: bool,
@@ -242,6 +245,11 @@ impl Settings {
             && !url.is_empty()
         {
             builder = builder.set_override("database.url", url)?;
+        }
+        if let Ok(url) = std::env::var("READ_DATABASE_URL")
+            && !url.is_empty()
+        {
+            builder = builder.set_override("database.read_database_url", url)?;
         }
         if let Ok(bind) = std::env::var("MINXIN_BIND")
             && !bind.is_empty()

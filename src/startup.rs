@@ -20,6 +20,9 @@ use crate::workflow::Workflow;
 /// What every handler shares.
 pub struct AppState {
     pub pool: PgPool,
+    /// where the reports read: a replica's pool when `database.read_database_url` is set, else
+    /// the same pool
+    pub report_pool: PgPool,
     pub workflow: Workflow,
     /// photos on the filing form: how many, how large
     pub photos: crate::domain::photo::PhotoLimits,
@@ -35,7 +38,22 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(settings: &Settings, pool: PgPool) -> AppState {
+        let report_pool = settings
+            .database
+            .read_database_url
+            .as_deref()
+            .filter(|u| !u.is_empty())
+            .and_then(|url| {
+                crate::db::build_pool(
+                    url,
+                    settings.database.pool_size,
+                    Duration::from_secs(settings.database.connect_timeout_secs),
+                )
+                .ok()
+            })
+            .unwrap_or_else(|| pool.clone());
         AppState {
+            report_pool,
             pool,
             workflow: workflow_from(settings),
             photos: settings.photos,

@@ -218,7 +218,7 @@ pub async fn summary(
     let dims = dimensions(q.group_by.as_deref())?;
     let csv = wants_csv(q.format.as_deref())?;
     let wf = state.workflow.clone();
-    let rows = db::run(&state.pool, move |conn| {
+    let rows = db::run(&state.report_pool, move |conn| {
         summary_rows(conn, &wf, from, to, &dims)
     })
     .await?;
@@ -385,7 +385,7 @@ pub async fn ranking(
     }
     let csv = wants_csv(q.format.as_deref())?;
     let wf = state.workflow.clone();
-    let rows = db::run(&state.pool, move |conn| {
+    let rows = db::run(&state.report_pool, move |conn| {
         ranking_rows(conn, &wf, first, next)
     })
     .await?;
@@ -543,7 +543,7 @@ pub async fn hotspots(
     }
     let csv = wants_csv(q.format.as_deref())?;
     let wf = state.workflow.clone();
-    let mut rows = db::run(&state.pool, move |conn| {
+    let mut rows = db::run(&state.report_pool, move |conn| {
         hotspot_rows(conn, &wf, first, next, digits)
     })
     .await?;

@@ -114,7 +114,7 @@ pub async fn dashboard(
     let trend_to = now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
     let wf = state.workflow.clone();
     let (rows, ranking, trend, overdue, extensions, mut hotspots, names) =
-        db::run(&state.pool, move |conn| {
+        db::run(&state.report_pool, move |conn| {
             Ok((
                 summary_rows(conn, &wf, from, to, &dims)?,
                 ranking_rows(conn, &wf, month_first, month_next)?,
@@ -233,7 +233,7 @@ pub async fn summary_csv(
         .unwrap_or_else(|| "department".into());
     let dims = dimensions(Some(&group_by)).map_err(PageError::from)?;
     let wf = state.workflow.clone();
-    let rows = db::run(&state.pool, move |conn| {
+    let rows = db::run(&state.report_pool, move |conn| {
         summary_rows(conn, &wf, from, to, &dims)
     })
     .await?;
@@ -254,7 +254,7 @@ pub async fn ranking_csv(
     let (first, next) = month_bounds(query.into_inner().month.as_deref())
         .unwrap_or((this_month(), this_month() + Months::new(1)));
     let wf = state.workflow.clone();
-    let rows = db::run(&state.pool, move |conn| {
+    let rows = db::run(&state.report_pool, move |conn| {
         ranking_rows(conn, &wf, first, next)
     })
     .await?;

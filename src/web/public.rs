@@ -34,7 +34,7 @@ pub async fn report(
     let (first, next) =
         month_bounds(asked.as_deref()).unwrap_or((this_month, this_month + Months::new(1)));
     let wf = state.workflow.clone();
-    let (rows, city) = db::run(&state.pool, move |conn| {
+    let (rows, city) = db::run(&state.report_pool, move |conn| {
         Ok((
             ranking_rows(conn, &wf, first, next)?,
             city_wide(conn, &wf, first, next)?,

@@ -458,3 +458,48 @@ async fn synthetic_appeals_are_consistent_and_reportable() {
         .expect("heating is rated");
     assert!((0.0..=1.0).contains(&score), "{score}");
 }
+
+#[actix_web::test]
+async fn reports_read_where_read_database_url_points() {
+    // a "replica" that is the same database: reports answer from it
+    let app = crate::helpers::spawn_app().await;
+    let url = app.db_url.clone();
+    let replica = crate::helpers::spawn_app_with(move |s| {
+        s.database.read_database_url = Some(url);
+    })
+    .await;
+    let supervisor = replica.login("supervisor").await;
+    let month = chrono::Utc::now().format("%Y-%m").to_string();
+    let r = replica
+        .get(
+            &format!("/api/v1/reports/ranking?period={month}"),
+            Some(&supervisor),
+        )
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.body);
+
+    // a replica that cannot be reached: the reports say 503, filing still works (it writes to
+    // the primary), so reports really read from the replica's pool
+    let down = crate::helpers::spawn_app_with(|s| {
+        s.database.read_database_url = Some("postgres://nobody@127.0.0.1:1/nothing".into());
+        s.database.connect_timeout_secs = 1;
+    })
+    .await;
+    let supervisor = down.login("supervisor").await;
+    let r = down
+        .get(
+            &format!("/api/v1/reports/ranking?period={month}"),
+            Some(&supervisor),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        reqwest::StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        r.body
+    );
+    let r = down
+        .post("/api/v1/appeals", &crate::helpers::citizen_appeal(), None)
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::CREATED, "{}", r.body);
+}
