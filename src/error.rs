@@ -53,6 +53,10 @@ pub enum AppError {
     Unexpected(#[from] anyhow::Error),
 }
 
+/// What a client is told of an error that is ours (the cause goes to the log).
+pub const INTERNAL_MESSAGE: &str =
+    "something went wrong on our side; the request was not applied. Please try again later";
+
 impl AppError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> AppError {
         AppError::Unprocessable {
@@ -135,7 +139,7 @@ impl ResponseError for AppError {
             AppError::Unexpected(e) => {
                 // The cause goes to the log, not to the client.
                 tracing::error!(error = ?e, "unexpected error");
-                "something went wrong on our side; the request was not applied. Please try again later".to_owned()
+                INTERNAL_MESSAGE.to_owned()
             }
             other => other.to_string(),
         };

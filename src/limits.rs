@@ -142,9 +142,17 @@ pub async fn guard<B: MessageBody>(
             message: format!("too many {what} from your address; try again in {wait} second(s)"),
             retry_after_secs: wait,
         };
-        return Ok(req
-            .into_response(refusal.error_response())
-            .map_into_right_body());
+        // the pages' forms get the pages' error page, the API its JSON shape
+        let mut response = if matches!(req.path(), "/" | "/staff/login") {
+            crate::web::PageError::from(refusal).error_response()
+        } else {
+            refusal.error_response()
+        };
+        response.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from(wait.max(1)),
+        );
+        return Ok(req.into_response(response).map_into_right_body());
     }
     next.call(req)
         .await

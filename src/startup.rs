@@ -49,6 +49,9 @@ impl AppState {
                     settings.database.pool_size,
                     Duration::from_secs(settings.database.connect_timeout_secs),
                 )
+                .inspect_err(|e| {
+                    tracing::warn!(error = %e, "read_database_url unusable: reports read the primary")
+                })
                 .ok()
             })
             .unwrap_or_else(|| pool.clone());

@@ -74,26 +74,45 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<JsonBody<T>, AppError> 
             message: format!("the request body is not valid JSON: {e}"),
             field: None,
         })?;
-    let value = serde_path_to_error::deserialize(&whole_numbers(raw.clone())).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
-        let field = if path == "." {
-            // "missing field `title`" and "unknown field `titel`" name the field themselves
-            inner.split('`').nth(1).map(str::to_owned)
-        } else {
-            Some(path)
-        };
-        let message = match &field {
-            Some(f) if !inner.contains(&format!("`{f}`")) => format!("{f}: {inner}"),
-            _ => inner,
-        };
-        AppError::BadRequest {
-            code: "invalid_body",
-            message,
-            field,
-        }
-    })?;
+    // most bodies hold no `3.0`: they are read as sent, without a copy
+    let rewritten = has_whole_floats(&raw).then(|| whole_numbers(raw.clone()));
+    let value =
+        serde_path_to_error::deserialize(rewritten.as_ref().unwrap_or(&raw)).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner().to_string();
+            let field = if path == "." {
+                // "missing field `title`" and "unknown field `titel`" name the field themselves
+                inner.split('`').nth(1).map(str::to_owned)
+            } else {
+                Some(path)
+            };
+            let message = match &field {
+                Some(f) if !inner.contains(&format!("`{f}`")) => format!("{f}: {inner}"),
+                _ => inner,
+            };
+            AppError::BadRequest {
+                code: "invalid_body",
+                message,
+                field,
+            }
+        })?;
     Ok(JsonBody { value, raw })
+}
+
+fn is_whole_float(n: &serde_json::Number) -> bool {
+    n.is_f64()
+        && n.as_f64()
+            .is_some_and(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+}
+
+fn has_whole_floats(value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => is_whole_float(n),
+        Value::Array(items) => items.iter().any(has_whole_floats),
+        Value::Object(map) => map.values().any(has_whole_floats),
+        _ => false,
+    }
 }
 
 /// JSON does not tell `3` from `3.0` (JSON Schema counts both as integers), so a whole number
@@ -102,10 +121,7 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<JsonBody<T>, AppError> 
 fn whole_numbers(value: serde_json::Value) -> serde_json::Value {
     use serde_json::Value;
     match value {
-        Value::Number(n) if n.is_f64() => match n.as_f64() {
-            Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Value::from(f as i64),
-            _ => Value::Number(n),
-        },
+        Value::Number(n) if is_whole_float(&n) => Value::from(n.as_f64().unwrap_or(0.0) as i64),
         Value::Array(items) => Value::Array(items.into_iter().map(whole_numbers).collect()),
         Value::Object(map) => Value::Object(
             map.into_iter()
@@ -120,8 +136,12 @@ fn whole_numbers(value: serde_json::Value) -> serde_json::Value {
 mod tests {
     #[test]
     fn whole_numbers_with_a_fraction_read_as_integers() {
-        let v =
-            super::whole_numbers(serde_json::json!({"ids": [-1683.0, 2, 2.5], "x": {"y": 1e3}}));
+        let sent = serde_json::json!({"ids": [-1683.0, 2, 2.5], "x": {"y": 1e3}});
+        assert!(super::has_whole_floats(&sent));
+        assert!(!super::has_whole_floats(
+            &serde_json::json!({"ids": [2, 2.5]})
+        ));
+        let v = super::whole_numbers(sent);
         assert_eq!(
             v,
             serde_json::json!({"ids": [-1683, 2, 2.5], "x": {"y": 1000}})

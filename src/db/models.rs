@@ -219,6 +219,10 @@ pub struct User {
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub absent: bool,
+    /// wrong passwords in a row since the last good one
+    pub failed_logins: i16,
+    /// locked against logins until then (repeated wrong passwords)
+    pub locked_until: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

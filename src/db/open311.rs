@@ -167,14 +167,6 @@ pub fn fields_of(conn: &mut PgConnection, category: &str) -> QueryResult<Vec<Cat
         .load(conn)
 }
 
-/// The categories that ask for extra fields.
-pub fn categories_with_fields(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
-    category_fields::table
-        .select(category_fields::category_code)
-        .distinct()
-        .load(conn)
-}
-
 /// Adds fields (demo data); a field already there is left as it is.
 pub fn insert_fields(
     conn: &mut PgConnection,

@@ -53,10 +53,7 @@ pub fn check_login(
     let Some(user) = user else {
         return Ok(LoginCheck::Wrong);
     };
-    let (failed, locked_until): (i16, Option<DateTime<Utc>>) = users::table
-        .find(user.id)
-        .select((users::failed_logins, users::locked_until))
-        .first(conn)?;
+    let (failed, locked_until) = (user.failed_logins, user.locked_until);
     if let Some(until) = locked_until.filter(|t| *t > now) {
         return Ok(LoginCheck::Locked(until));
     }

@@ -144,7 +144,8 @@ pub fn common_attributes(divisions: &[(String, String)]) -> Vec<Attribute> {
     ]
 }
 
-const COMMON: &[&str] = &["division_code", "kind", "confidential"];
+/// The codes of [`common_attributes`], in their order.
+pub const COMMON: &[&str] = &["division_code", "kind", "confidential"];
 
 /// Builds the intake from a POST for the service (category) `service_code` named
 /// `service_name`, whose category asks `fields` (the attributes after the common ones); the
@@ -452,6 +453,12 @@ mod tests {
         );
         assert_eq!(intake.latitude, Some(41.108));
         assert!(intake.validate().is_ok());
+    }
+
+    #[test]
+    fn the_common_attributes_are_the_named_ones_in_order() {
+        let codes: Vec<String> = common_attributes(&[]).into_iter().map(|a| a.code).collect();
+        assert_eq!(codes, COMMON);
     }
 
     #[test]

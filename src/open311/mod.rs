@@ -153,7 +153,7 @@ impl Open311Error {
         let description = match &e {
             AppError::Unexpected(cause) => {
                 tracing::error!(error = ?cause, "unexpected error");
-                "something went wrong on our side; the request was not applied. Please try again later".to_owned()
+                crate::error::INTERNAL_MESSAGE.to_owned()
             }
             AppError::Unprocessable {
                 field: Some(field),
@@ -390,10 +390,9 @@ fn division_choices(divisions: &[Division]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A service and its attributes: the common ones, then the category's own.
+/// A service and the questions its category asks (its attributes after the common ones).
 struct ServiceSpec {
     service: Service,
-    attributes: Vec<Attribute>,
     own: Vec<Attribute>,
 }
 
@@ -405,9 +404,7 @@ fn load_service(conn: &mut PgConnection, code: &str) -> Result<Option<ServiceSpe
     else {
         return Ok(None);
     };
-    let divisions = reference::list_divisions(conn)?;
-    let common = form::common_attributes(&division_choices(&divisions));
-    let base = common.len() as i32;
+    let base = form::COMMON.len() as i32;
     let own: Vec<Attribute> = store::fields_of(conn, code)?
         .into_iter()
         .enumerate()
@@ -422,12 +419,7 @@ fn load_service(conn: &mut PgConnection, code: &str) -> Result<Option<ServiceSpe
             values: serde_json::from_value::<Vec<AttributeValue>>(f.choices).unwrap_or_default(),
         })
         .collect();
-    let attributes = common.into_iter().chain(own.iter().cloned()).collect();
-    Ok(Some(ServiceSpec {
-        service,
-        attributes,
-        own,
-    }))
+    Ok(Some(ServiceSpec { service, own }))
 }
 
 fn no_such_service(format: Format, code: &str) -> Open311Error {
@@ -450,18 +442,24 @@ pub async fn service_definition(state: web::Data<AppState>, req: HttpRequest) ->
     check_jurisdiction(&state, param(&pairs, "jurisdiction_id", format)?, format)?;
     let code = req.match_info().get("code").unwrap_or("").to_owned();
     let lookup = code.clone();
-    let spec = on_db(&state, format, move |conn| load_service(conn, &lookup))
-        .await?
-        .ok_or_else(|| no_such_service(format, &code))?;
-    Ok(answer(
-        format,
-        StatusCode::OK,
-        "service_definition",
-        &ServiceDefinition {
+    let found = on_db(&state, format, move |conn| {
+        let Some(spec) = load_service(conn, &lookup)? else {
+            return Ok(None);
+        };
+        // the common attributes first: the street or community, offered from the divisions
+        let divisions = reference::list_divisions(conn)?;
+        let attributes: Vec<Attribute> = form::common_attributes(&division_choices(&divisions))
+            .into_iter()
+            .chain(spec.own)
+            .collect();
+        Ok(Some(ServiceDefinition {
             service_code: spec.service.service_code,
-            attributes: spec.attributes,
-        },
-    ))
+            attributes,
+        }))
+    })
+    .await?
+    .ok_or_else(|| no_such_service(format, &code))?;
+    Ok(answer(format, StatusCode::OK, "service_definition", &found))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1013,7 +1011,12 @@ pub async fn post_request(
     };
     let idempotency = idempotency_key(&req, &pairs, format)?;
     let wf = state.workflow.clone();
-    let filed = on_db(&state, format, move |conn| {
+    /// A filing's end: filed, or refused by the form's own checks (each problem its own error).
+    enum Outcome {
+        Filed(Box<workflow::Filed>, Option<String>, String),
+        Refused(Vec<String>),
+    }
+    let outcome = on_db(&state, format, move |conn| {
         let at = now();
         let key = keys::authenticate(conn, &api_key, at)?.ok_or_else(|| {
             AppError::Forbidden("api_key is not valid (unknown or revoked)".into())
@@ -1024,36 +1027,31 @@ pub async fn post_request(
                 format!("unknown service_code `{service_code}`; GET services lists them"),
             )
         })?;
-        let intake = form::to_intake(
+        let intake = match form::to_intake(
             &post,
             &spec.service.service_code,
             &spec.service.service_name,
             &spec.own,
-        )
-        .map_err(|errors| AppError::invalid("form", errors.join("\n")))?;
+        ) {
+            Ok(intake) => intake,
+            Err(problems) => return Ok(Outcome::Refused(problems)),
+        };
         let valid = intake
             .validate()
             .map_err(|e| AppError::invalid(e.field, e.message))?;
         let filed =
             workflow::intake_by_integration(conn, &wf, &valid, idempotency.as_ref(), key.id, at)?;
         let lead = match &filed.appeal.lead_department_code {
-            Some(code) => reference::department_names(conn)?.get(code).cloned(),
+            Some(code) => reference::find_department(conn, code)?.map(|d| d.name),
             None => None,
         };
-        Ok((filed, lead, key.key_prefix))
+        Ok(Outcome::Filed(Box::new(filed), lead, key.key_prefix))
     })
-    .await
-    .map_err(|mut e| {
-        // the form's own list of problems, one error each
-        if e.status == StatusCode::BAD_REQUEST && e.descriptions.len() == 1 {
-            let d = e.descriptions[0].clone();
-            if let Some(list) = d.strip_prefix("form: ") {
-                e.descriptions = list.split('\n').map(str::to_owned).collect();
-            }
-        }
-        e
-    })?;
-    let (filed, lead, key_prefix) = filed;
+    .await?;
+    let (filed, lead, key_prefix) = match outcome {
+        Outcome::Filed(filed, lead, key_prefix) => (filed, lead, key_prefix),
+        Outcome::Refused(problems) => return Err(Open311Error::bad(format, problems)),
+    };
     if !filed.replayed {
         tracing::info!(tracking_no = %filed.appeal.tracking_no, api_key = %key_prefix, "appeal filed through Open311");
     }

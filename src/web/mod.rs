@@ -326,6 +326,10 @@ impl ResponseError for PageError {
                 "表单已过期，请返回刷新后重试。",
                 "This form has expired: go back, reload and try again.",
             ),
+            PageError::Refused { status, .. } if *status == StatusCode::TOO_MANY_REQUESTS => (
+                "操作过于频繁，请稍等片刻再试。",
+                "Too many attempts from your address: please wait a moment and try again.",
+            ),
             PageError::Refused { status, .. } if status.is_client_error() => (
                 "请求未能完成，请返回检查后重试。",
                 "This could not be done: go back, check and try again.",

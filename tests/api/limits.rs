@@ -91,6 +91,21 @@ async fn logins_from_one_address_are_limited() {
         .parse()
         .expect("seconds");
     assert!((1..=20).contains(&wait), "{wait}");
+    // the staff login page is the same door, and says so as a page, in Chinese first
+    let page = app
+        .client
+        .post(app.url("/staff/login"))
+        .form(&[("username", "nobody"), ("password", "x")])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(page.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.headers().contains_key("retry-after"));
+    let html = page.text().await.expect("page");
+    assert!(
+        html.contains("操作过于频繁") && html.contains("<a href=\"/\">"),
+        "{html}"
+    );
     // other doors are not this one's
     let r = app.get("/api/v1/categories", None).await;
     assert_eq!(r.status, StatusCode::OK);
