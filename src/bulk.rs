@@ -775,7 +775,8 @@ impl<'c> Loader<'c> {
     ///   are off for it anyway (the loader adds the contributions itself), the `follow_ups`
     ///   trigger would copy answers the appeal rows already carry, the repeat trigger fires
     ///   only for `repeat_of`, which loads never set, and the audit log's append-only trigger
-    ///   guards UPDATE and DELETE only.
+    ///   guards UPDATE and DELETE only; the clerk-load trigger of `appeals` (migration 13)
+    ///   fires on status updates, and a load only inserts, with no assignments to count.
     ///
     /// A trigger added to `appeals`, `audit_events`, `replies` or `follow_ups` later must be
     /// weighed against this list (docs/IMPORT.md says so too). The setting needs a superuser or
@@ -1207,19 +1208,17 @@ impl Cells {
         Ok(buf)
     }
 
-    /// Sums the given cells into the cells the cube already holds under their keys, through a
-    /// temporary table (in the caller's transaction).
+    /// Sums the given cells into the cube: cells it holds under the same keys are added to,
+    /// the others inserted — through a temporary table and one `INSERT … ON CONFLICT DO
+    /// UPDATE` (in the caller's transaction). The keys come in the cube's order, so the probes
+    /// walk its primary key from one end to the other.
     fn add_to_held(&self, conn: &mut PgConnection, keys: &[&CellKey]) -> anyhow::Result<()> {
         let sums = SUM_COLUMNS
             .iter()
-            .map(|c| format!("{c} = c.{c} + n.{c}"))
+            .map(|c| format!("{c} = c.{c} + excluded.{c}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let same_keys = KEY_COLUMNS
-            .iter()
-            .map(|k| format!("c.{k} = n.{k}"))
-            .collect::<Vec<_>>()
-            .join(" AND ");
+        let key_columns = KEY_COLUMNS.join(", ");
         let data = self.encode(keys)?;
         diesel::sql_query(
             "CREATE TEMP TABLE report_cells (LIKE report_cube INCLUDING DEFAULTS) ON COMMIT DROP",
@@ -1228,112 +1227,81 @@ impl Cells {
         copy_in!(conn, copy_schema::report_cells::table, &data)
             .context("sending the loaded appeals' report cells")?;
         diesel::sql_query(format!(
-            "UPDATE report_cube c SET {sums} FROM report_cells n \
-             WHERE c.cuboid = n.cuboid AND c.day = n.day AND {same_keys}"
+            "INSERT INTO report_cube AS c SELECT * FROM report_cells \
+             ON CONFLICT (cuboid, day, {key_columns}) DO UPDATE SET {sums}"
         ))
         .execute(conn)
         .context("adding the loaded appeals' report figures to the cube's cells")?;
         Ok(())
     }
 
-    /// Our key of a cell the cube holds, if we have a cell under the same keys.
-    fn existing(&self, cell: &CubeKey) -> Option<CellKey> {
-        let id = |name: &str| self.ids.get(name).copied();
-        let key = CellKey {
-            cuboid: cell.cuboid,
-            day: cell.day.num_days_from_ce(),
-            keys: [
-                id(&cell.department_code)?,
-                id(&cell.district_code)?,
-                id(&cell.street_code)?,
-                id(&cell.category_code)?,
-                id(&cell.channel)?,
-                id(&cell.appellant_kind)?,
-            ],
-        };
-        self.cells.contains_key(&key).then_some(key)
-    }
-
-    /// The first and last day of the cells.
-    fn day_range(&self) -> Option<(NaiveDate, NaiveDate)> {
-        let first = self.cells.keys().map(|k| k.day).min()?;
-        let last = self.cells.keys().map(|k| k.day).max()?;
-        Some((
-            NaiveDate::from_num_days_from_ce_opt(first)?,
-            NaiveDate::from_num_days_from_ce_opt(last)?,
-        ))
+    /// The days (of either grain) the cells fall on.
+    fn days(&self) -> Vec<i32> {
+        let days: std::collections::BTreeSet<i32> = self.cells.keys().map(|k| k.day).collect();
+        days.into_iter().collect()
     }
 }
 
-/// The key of a cell already in the cube.
-#[derive(QueryableByName)]
-struct CubeKey {
-    #[diesel(sql_type = SmallInt)]
-    cuboid: i16,
-    #[diesel(sql_type = Date)]
-    day: NaiveDate,
-    #[diesel(sql_type = Text)]
-    department_code: String,
-    #[diesel(sql_type = Text)]
-    district_code: String,
-    #[diesel(sql_type = Text)]
-    street_code: String,
-    #[diesel(sql_type = Text)]
-    category_code: String,
-    #[diesel(sql_type = Text)]
-    channel: String,
-    #[diesel(sql_type = Text)]
-    appellant_kind: String,
-}
-
-/// Adds the cells to `report_cube`, durably; returns how many cells were written. The cube's
-/// cells of the days loaded are read first: cells it does not hold yet are copied straight in,
-/// in key order, the others summed into through a temporary table. (`conn` holds the fold
-/// lock, and only folds and refreshes write the cube, so nothing adds a cell in between.) No
-/// cell comes to nothing, which a fold would drop: every contribution counts one received
-/// appeal or one repeat, and no fold ran during the load.
+/// Adds the cells to `report_cube`, durably; returns how many cells were written. First it
+/// asks which of the loaded days the cube holds any cell of (one index probe a day): cells of
+/// the other days are new and copied straight in, in key order; cells of those days are summed
+/// into the cube's through a temporary table ([`Cells::add_to_held`]) — a load of history
+/// before the platform's own appeals takes the first path only. (`conn` holds the fold lock,
+/// and only folds and refreshes write the cube, so nothing adds a cell in between.) No cell
+/// comes to nothing, which a fold would drop: every contribution counts one received appeal or
+/// one repeat, and no fold ran during the load.
 ///
-/// With a `helper` connection the new cells are split in two runs of keys, one copied on each
-/// connection at the same time (a B-tree insert is one backend's work). Each connection writes
-/// its part in a transaction that commits synchronously, and neither commits before both parts
-/// are written (a barrier): a failure leaves the cube as it was. Only a server lost between the
-/// two commits could leave one part in; the error then says to rebuild the reports.
+/// With a `helper` connection both kinds of cells are split in two runs of keys, one written
+/// on each connection at the same time (a B-tree insert is one backend's work; the runs do not
+/// overlap, so the two never wait for each other). Each connection writes its part in a
+/// transaction that commits synchronously, and neither commits before both parts are written
+/// (a barrier): a failure leaves the cube as it was. Only a server lost between the two
+/// commits could leave one part in; the error then says to rebuild the reports.
 fn add_cells(
     conn: &mut PgConnection,
     helper: Option<&mut PgConnection>,
     cells: &Cells,
 ) -> anyhow::Result<usize> {
     use std::sync::atomic::{AtomicBool, Ordering};
-    let Some((first, last)) = cells.day_range() else {
+    let days = cells.days();
+    if days.is_empty() {
         return Ok(0);
-    };
-    let keys = KEY_COLUMNS.join(", ");
+    }
     let started = std::time::Instant::now();
-    let held: Vec<CubeKey> = diesel::sql_query(format!(
-        "SELECT cuboid, day, {keys} FROM report_cube WHERE day BETWEEN $1 AND $2"
-    ))
-    .bind::<Date, _>(first)
-    .bind::<Date, _>(last)
-    .load(conn)
-    .context("reading the report cells of the days loaded")?;
-    let existing: std::collections::HashSet<CellKey> =
-        held.iter().filter_map(|c| cells.existing(c)).collect();
-    drop(held);
-    let mut new: Vec<&CellKey> = cells
-        .cells
-        .keys()
-        .filter(|k| !existing.contains(k))
-        .collect();
-    let old: Vec<&CellKey> = existing
+    #[derive(QueryableByName)]
+    struct HeldDay {
+        #[diesel(sql_type = Date)]
+        day: NaiveDate,
+    }
+    let dates: Vec<NaiveDate> = days
         .iter()
-        .filter_map(|k| cells.cells.get_key_value(k).map(|(k, _)| k))
+        .filter_map(|&d| NaiveDate::from_num_days_from_ce_opt(d))
         .collect();
+    let held: std::collections::HashSet<i32> = diesel::sql_query(
+        "SELECT d.day FROM unnest($1::date[]) AS d(day) \
+         WHERE EXISTS (SELECT 1 FROM report_cube c WHERE c.day = d.day)",
+    )
+    .bind::<Array<Date>, _>(&dates)
+    .load::<HeldDay>(conn)
+    .context("asking which of the loaded days the reports hold")?
+    .into_iter()
+    .map(|h| h.day.num_days_from_ce())
+    .collect();
+    let (mut old, mut new): (Vec<&CellKey>, Vec<&CellKey>) =
+        cells.cells.keys().partition(|k| held.contains(&k.day));
     cells.sort(&mut new);
+    cells.sort(&mut old);
     let read = started.elapsed();
-    let (mine, theirs) = new.split_at(if helper.is_some() {
-        new.len() / 2
+    let halve = |keys: &[&CellKey]| keys.len() / 2;
+    let (new_mine, new_theirs) = new.split_at(if helper.is_some() {
+        halve(&new)
     } else {
         new.len()
+    });
+    let (old_mine, old_theirs) = old.split_at(if helper.is_some() {
+        halve(&old)
+    } else {
+        old.len()
     });
     let failed = AtomicBool::new(false);
     let barrier = std::sync::Barrier::new(if helper.is_some() { 2 } else { 1 });
@@ -1371,8 +1339,8 @@ fn add_cells(
         written
     };
     let written = std::thread::scope(|scope| {
-        let helping = helper.map(|h| scope.spawn(|| write(h, theirs, &[])));
-        let mine = write(conn, mine, &old);
+        let helping = helper.map(|h| scope.spawn(|| write(h, new_theirs, old_theirs)));
+        let mine = write(conn, new_mine, old_mine);
         let theirs = helping.map_or(Ok(()), |h| {
             h.join()
                 .unwrap_or_else(|_| Err(anyhow::anyhow!("a report cell writer panicked")))
@@ -1380,8 +1348,9 @@ fn add_cells(
         mine.and(theirs)
     });
     tracing::debug!(
-        cells = new.len(),
-        existing = old.len(),
+        new_days_cells = new.len(),
+        held_days_cells = old.len(),
+        held_days = held.len(),
         read_s = read.as_secs_f64(),
         written_s = started.elapsed().as_secs_f64(),
         "bulk load: report cells written"
