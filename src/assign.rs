@@ -1,5 +1,7 @@
 //! Auto-assignment inside a department (optional per department): the active, present clerk
 //! with the fewest open appeals takes the new one; ties go by username so the order is stable.
+//! The counts are kept per clerk in `clerk_load` by triggers (migration 13), so picking reads
+//! one row per clerk of the department, however many appeals they have had.
 
 use diesel::prelude::*;
 use diesel::sql_types::{Text, Uuid as SqlUuid};
@@ -40,11 +42,9 @@ pub fn least_loaded_clerk(
     let pick: Option<Candidate> = diesel::sql_query(
         "SELECT u.id, u.username::text AS username \
          FROM users u \
-         LEFT JOIN assignments a ON a.assignee_id = u.id AND a.ended_at IS NULL \
-         LEFT JOIN appeals p ON p.id = a.appeal_id AND p.status IN ('dispatched', 'in_progress', 'suspended') \
+         LEFT JOIN clerk_load l ON l.user_id = u.id \
          WHERE u.department_code = $1 AND u.role = 'clerk' AND u.active AND NOT u.absent \
-         GROUP BY u.id, u.username \
-         ORDER BY count(p.id), u.username \
+         ORDER BY coalesce(l.open_appeals, 0), u.username \
          LIMIT 1",
     )
     .bind::<Text, _>(department)

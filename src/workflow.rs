@@ -16,7 +16,7 @@ use crate::db::schema::{appeals, extensions, follow_ups, suspensions};
 use crate::db::{self as store, appeals as q, reference};
 use crate::deadlines::{self, CalendarBook};
 use crate::domain::calendar::Calendar;
-use crate::domain::deadline::DeadlineSettings;
+use crate::domain::deadline::{Clock, ClockKind, DeadlineSettings};
 use crate::domain::enums::{DeadlineClass, Disposition, Satisfaction, Status, Visibility};
 use crate::domain::ids::china_offset;
 use crate::domain::ids::{TrackingNo, access_code_from_digest, random_access_code};
@@ -389,6 +389,18 @@ fn insert_new(
         pooled_at: pool_clock.map(|_| now),
         dispatch_warn_at: pool_clock.map(|(warn, _)| warn),
         dispatch_due_at: pool_clock.map(|(_, due)| due),
+        // what refresh_alarm would store right after: the insert writes it instead
+        next_alarm_at: pool_clock.and_then(|(warn_at, due_at)| {
+            wf.deadlines.next_alarm(
+                &cal,
+                &[Clock {
+                    kind: ClockKind::Dispatch,
+                    warn_at,
+                    due_at,
+                    stage: 0,
+                }],
+            )
+        }),
         created_at: now,
         updated_at: now,
         repeat_of: repeat.as_ref().map(|c| c.id),
@@ -450,14 +462,9 @@ fn insert_new(
                 class: decision.deadline_class,
                 reply_by: None,
             };
+            // moves the status to dispatched as well
             let details =
                 dispatch_to(conn, wf, &cal, &appeal, &target, &Assigner::Rule(rule), now)?;
-            diesel::update(appeals::table.find(id))
-                .set((
-                    appeals::status.eq(Status::Dispatched.as_str()),
-                    appeals::version.eq(appeal.version + 1),
-                ))
-                .execute(conn)?;
             audit::append(
                 conn,
                 id,
@@ -639,9 +646,37 @@ fn dispatch_to(
             },
         )?;
     }
+    // the alarm of the clocks a dispatched appeal runs (sign and reply, nothing raised yet),
+    // written with the dispatch rather than by a refresh after it
+    let next_alarm = wf.deadlines.next_alarm(
+        cal,
+        &[
+            Clock {
+                kind: ClockKind::Sign,
+                warn_at: due.sign_warn,
+                due_at: due.sign_by,
+                stage: 0,
+            },
+            Clock {
+                kind: ClockKind::Reply,
+                warn_at: due.reply_warn,
+                due_at: due.reply_by,
+                stage: 0,
+            },
+        ],
+    );
+    // a rule dispatches at intake, in the filing's transaction: the status moves here too (one
+    // row version, not two); a person's dispatch is an action, whose caller moves the version
+    let version_step = match by {
+        Assigner::Person(_) => 0,
+        Assigner::Rule(_) => 1,
+    };
     let updated: Appeal = diesel::update(appeals::table.find(appeal.id))
         .set((
             (
+                appeals::status.eq(Status::Dispatched.as_str()),
+                appeals::version.eq(appeals::version + version_step),
+                appeals::next_alarm_at.eq(next_alarm),
                 appeals::lead_department_code.eq(target.lead),
                 appeals::deadline_class.eq(class.as_str()),
                 appeals::dispatched_at.eq(now),

@@ -98,6 +98,8 @@ pub struct NewAppeal<'a> {
     pub pooled_at: Option<DateTime<Utc>>,
     pub dispatch_due_at: Option<DateTime<Utc>>,
     pub dispatch_warn_at: Option<DateTime<Utc>>,
+    /// the dispatch clock's first alarm, written with the row (no second version of it)
+    pub next_alarm_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// the appellant's recent closure in the same category this appeal repeats

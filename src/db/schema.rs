@@ -245,6 +245,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    clerk_load (user_id) {
+        user_id -> Uuid,
+        open_appeals -> Int4,
+    }
+}
+
+diesel::table! {
     deadline_alarms (id) {
         id -> Int8,
         appeal_id -> Uuid,
@@ -532,6 +539,7 @@ diesel::joinable!(audit_events -> users (actor_id));
 diesel::joinable!(calendar_days -> users (updated_by));
 diesel::joinable!(calendar_settings -> users (updated_by));
 diesel::joinable!(category_fields -> categories (category_code));
+diesel::joinable!(clerk_load -> users (user_id));
 diesel::joinable!(deadline_alarms -> appeals (appeal_id));
 diesel::joinable!(deadline_alarms -> departments (department_code));
 diesel::joinable!(departments -> divisions (division_code));
@@ -564,6 +572,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     calendar_settings,
     categories,
     category_fields,
+    clerk_load,
     deadline_alarms,
     departments,
     divisions,

@@ -184,6 +184,21 @@ async fn the_demo_catalogue_routes_each_situation() {
             }
         }
     }
+    // the first alarm is written with the filing (pool: the dispatch clock's warning) or with
+    // the rule's dispatch (the earlier of the sign and reply warnings), and a rule's dispatch is
+    // the appeal's second version
+    assert!(app.count("SELECT count(*) FROM appeals WHERE status = 'submitted'") > 0);
+    assert!(app.count("SELECT count(*) FROM appeals WHERE status = 'dispatched'") > 0);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM appeals WHERE next_alarm_at IS DISTINCT FROM \
+             CASE status WHEN 'submitted' THEN dispatch_warn_at \
+                         ELSE least(sign_warn_at, reply_warn_at) END \
+             OR version <> CASE status WHEN 'submitted' THEN 1 ELSE 2 END"
+        ),
+        0,
+        "an appeal whose first alarm or version is not what its clocks say"
+    );
 }
 
 #[actix_web::test]
@@ -745,6 +760,37 @@ async fn auto_assignment_is_fair_skips_the_absent_and_can_be_changed() {
         "only a clerk of the department"
     );
 
+    // the kept counts agree with counting: after dispatches, absence and a reassignment …
+    assert_clerk_load_exact(&app);
+    // … after a reply (resolved: no longer open), a return to the pool and a re-dispatch
+    app.replied("heating", "clerk.heating2").await;
+    let (returned, _) = &ids[1];
+    let holder = app.login("clerk.heating").await;
+    let r = app
+        .act(
+            *returned,
+            "return",
+            &json!({"reason": "不属于本单位职责"}),
+            &holder,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_clerk_load_exact(&app);
+    let r = app
+        .act(
+            *returned,
+            "dispatch",
+            &json!({"lead_department_code": "heating", "note": "请再核实"}),
+            &dispatcher,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_clerk_load_exact(&app);
+    assert!(
+        app.count("SELECT coalesce(sum(open_appeals), 0)::bigint FROM clerk_load") > 0,
+        "the check above compares something"
+    );
+
     // a department without auto-assignment leaves it unassigned
     let id = app.file_one().await;
     let r = app
@@ -756,4 +802,26 @@ async fn auto_assignment_is_fair_skips_the_absent_and_can_be_changed() {
         )
         .await;
     assert!(r.body["assignments"][0]["assignee"].is_null());
+}
+
+/// `clerk_load` (kept by triggers) holds exactly the open appeals each clerk has through a live
+/// assignment, counted from the assignments themselves.
+fn assert_clerk_load_exact(app: &TestApp) {
+    let differing = app.count(
+        "SELECT count(*) FROM ( \
+           (SELECT a.assignee_id AS user_id, count(*)::integer AS n \
+            FROM assignments a JOIN appeals p ON p.id = a.appeal_id \
+            WHERE a.ended_at IS NULL AND a.assignee_id IS NOT NULL \
+              AND p.status IN ('dispatched', 'in_progress', 'suspended') \
+            GROUP BY a.assignee_id \
+            EXCEPT SELECT user_id, open_appeals FROM clerk_load) \
+           UNION ALL \
+           (SELECT user_id, open_appeals FROM clerk_load WHERE open_appeals > 0 \
+            EXCEPT SELECT a.assignee_id, count(*)::integer \
+            FROM assignments a JOIN appeals p ON p.id = a.appeal_id \
+            WHERE a.ended_at IS NULL AND a.assignee_id IS NOT NULL \
+              AND p.status IN ('dispatched', 'in_progress', 'suspended') \
+            GROUP BY a.assignee_id)) d",
+    );
+    assert_eq!(differing, 0, "clerk_load differs from the assignments");
 }
