@@ -6,10 +6,12 @@ number), how many attempts failed and how, and when the answers stopped and resu
 Usage: fault_client.py BASE_URL[,BASE_URL…] SECONDS THREADS OUT.json
 
 With several base URLs (instances), each thread starts on one and moves to the next after a
-failed attempt, as a load balancer would.
+failed attempt, as a load balancer would. With FAULT_EMAIL set, every filing gives that e-mail
+address (so each one puts a receipt in the outbox).
 """
 
 import json
+import os
 import sys
 import threading
 import time
@@ -27,12 +29,15 @@ other = []          # unexpected answers
 
 
 def body(n):
-    return json.dumps({
+    appeal = {
         "appellant_kind": "citizen", "kind": "complaint", "channel": "hotline",
         "title": "小区暖气不热", "content": f"室温只有14度，已持续一周。故障演练 {n}",
         "category_code": "03.01.01", "division_code": "210302001",
         "name": "市民", "phone": "13912345678", "confidential": False,
-    }).encode()
+    }
+    if os.environ.get("FAULT_EMAIL"):
+        appeal["email"] = os.environ["FAULT_EMAIL"]
+    return json.dumps(appeal).encode()
 
 
 def worker(i):

@@ -519,7 +519,7 @@ fn serve(settings: &Settings, url: &str, banner: Option<String>) -> anyhow::Resu
         }
         app.run_until_stopped().await?;
         // after the HTTP server; an early return above drops the worker, which ends it as well
-        if let Some(sender) = mail_sender {
+        for sender in mail_sender {
             sender.stop();
         }
         if let Some(folder) = folder {

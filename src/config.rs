@@ -195,6 +195,8 @@ pub struct EmailSettings {
     pub retry_base_secs: i64,
     pub retry_max_secs: i64,
     pub batch_size: i64,
+    /// sending threads per instance (each sends one message at a time)
+    pub senders: usize,
 }
 
 impl std::fmt::Debug for EmailSettings {

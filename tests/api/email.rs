@@ -442,23 +442,26 @@ async fn serve_s_sender_delivers_in_the_background_and_stops() {
     )
     .expect("enqueue");
 
-    let worker = minxin::mail::spawn_mail_sender(&settings, pool(&app))
-        .expect("sender")
-        .expect("on, with an interval");
+    settings.email.senders = 3;
+    let workers = minxin::mail::spawn_mail_sender(&settings, pool(&app)).expect("sender");
+    assert_eq!(workers.len(), 3, "one worker per configured sender");
     let deadline = Instant::now() + StdDuration::from_secs(20);
     while sink.messages().is_empty() {
         assert!(Instant::now() < deadline, "nothing delivered within 20 s");
         std::thread::sleep(StdDuration::from_millis(50));
     }
     let stopping = Instant::now();
-    worker.stop();
+    for worker in workers {
+        worker.stop();
+    }
     assert!(stopping.elapsed() < StdDuration::from_secs(5));
+    // three senders, one message: sent once
     assert_eq!(sink.messages().len(), 1);
 
     settings.email.send_interval_secs = 0;
     assert!(
         minxin::mail::spawn_mail_sender(&settings, pool(&app))
             .expect("off is fine")
-            .is_none()
+            .is_empty()
     );
 }
