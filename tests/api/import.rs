@@ -508,6 +508,15 @@ async fn an_export_is_imported_once_with_its_bad_rows_named_by_line() {
         Some("夜间施工\n影响休息")
     );
     assert_answers_copied(&app);
+    // the load leaves the planner statistics the appeal page needs (appeal ids of the tables
+    // it wrote), whether or not autovacuum runs
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM pg_stats WHERE attname = 'appeal_id' \
+             AND tablename IN ('audit_events', 'replies', 'follow_ups')"
+        ),
+        3
+    );
     let (ok, out) = minxin(&app.db_url, &["audit", "verify"], &[]);
     assert!(ok && out.contains("7 chains"), "{out}");
     assert_cube_exact(&app);
