@@ -142,7 +142,9 @@ struct DbFigures {
 
 fn read_db(conn: &mut PgConnection) -> QueryResult<DbFigures> {
     // the open states only: they are what an operator watches, and the partial index of open
-    // appeals counts them without reading the closed millions
+    // appeals counts them without reading the closed millions. Overdue and escalated are the
+    // reports' `overdue_open` (docs/METRICS.md): the stages the deadline scanner raised on the
+    // clocks still running, so the gauge and the supervisor's report agree.
     let states = diesel::sql_query(
         "SELECT status, count(*) AS n FROM appeals \
          WHERE status IN ('submitted', 'dispatched', 'in_progress', 'suspended') GROUP BY status",
@@ -150,10 +152,10 @@ fn read_db(conn: &mut PgConnection) -> QueryResult<DbFigures> {
     .load::<StateCount>(conn)?;
     let backlog = diesel::sql_query(
         "SELECT \
-           (SELECT count(*) FROM appeals WHERE status IN ('dispatched', 'in_progress') \
-              AND (reply_due_at < now() OR sign_due_at < now())) AS overdue, \
-           (SELECT count(*) FROM appeals WHERE status IN ('dispatched', 'in_progress') \
-              AND (reply_stage >= 3 OR sign_stage >= 3)) AS escalated, \
+           (SELECT count(*) FROM appeals WHERE (status = 'dispatched' AND GREATEST(sign_stage, reply_stage) >= 2) \
+              OR (status IN ('in_progress', 'suspended') AND reply_stage >= 2)) AS overdue, \
+           (SELECT count(*) FROM appeals WHERE (status = 'dispatched' AND GREATEST(sign_stage, reply_stage) >= 3) \
+              OR (status IN ('in_progress', 'suspended') AND reply_stage >= 3)) AS escalated, \
            o.pending, o.failing, o.oldest, \
            (SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'appeals'::regclass) AS estimate \
          FROM (SELECT count(*) AS pending, count(*) FILTER (WHERE attempts > 0) AS failing, \
@@ -230,13 +232,13 @@ pub async fn serve(
         gauge(
             &scrape,
             "minxin_appeals_overdue_open",
-            "dispatched or in-progress appeals past their sign or reply deadline",
+            "open appeals overdue on a running clock (the reports' overdue_open): dispatched past the sign or reply deadline, in progress or suspended past the reply deadline",
             b.overdue,
         );
         gauge(
             &scrape,
             "minxin_appeals_escalated_open",
-            "open appeals escalated to supervisors (督办)",
+            "open appeals whose running clock was escalated to supervisors (督办)",
             b.escalated,
         );
         gauge(

@@ -1,4 +1,5 @@
 use crate::helpers::{spawn_app, spawn_app_with};
+use diesel::RunQueryDsl;
 use reqwest::StatusCode;
 
 #[actix_web::test]
@@ -109,6 +110,13 @@ async fn metrics_count_requests_by_route_and_read_the_backlog() {
         .get("/api/v1/appeals/AS0000000000000000?access_code=x", None)
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // a second filing, dispatched, whose sign clock the scanner has found overdue (stage 2)
+    let late = app.dispatched().await;
+    diesel::sql_query(format!(
+        "UPDATE appeals SET sign_stage = 2 WHERE id = '{late}'"
+    ))
+    .execute(&mut app.conn())
+    .expect("mark overdue");
     let resp = app
         .client
         .get(app.url("/metrics"))
@@ -124,10 +132,13 @@ async fn metrics_count_requests_by_route_and_read_the_backlog() {
     );
     let text = resp.text().await.expect("body");
     for needle in [
-        "minxin_http_requests_total{method=\"POST\",route=\"/api/v1/appeals\",status=\"201\"} 1",
+        "minxin_http_requests_total{method=\"POST\",route=\"/api/v1/appeals\",status=\"201\"} 2",
         "minxin_http_requests_total{method=\"GET\",route=\"/api/v1/appeals/{key}\",status=\"404\"} 1",
-        "minxin_http_request_duration_seconds_count{method=\"POST\",route=\"/api/v1/appeals\"} 1",
+        "minxin_http_request_duration_seconds_count{method=\"POST\",route=\"/api/v1/appeals\"} 2",
         "minxin_appeals_open{status=\"submitted\"} 1",
+        "minxin_appeals_open{status=\"dispatched\"} 1",
+        "minxin_appeals_overdue_open 1",
+        "minxin_appeals_escalated_open 0",
         "minxin_db_up 1",
         "minxin_outbox_pending ",
         "minxin_db_pool_max_connections ",
