@@ -33,13 +33,12 @@ pub struct LoginResponse {
 
 /// The answer while an account is locked.
 pub fn locked(until: DateTime<Utc>) -> AppError {
-    let secs = (until - now()).num_seconds().max(1);
+    let (secs, minutes) = users::lock_remaining(until, now());
     AppError::TooManyRequests {
         message: format!(
-            "too many wrong passwords: this account is locked for {} more minute(s); try again later or ask an administrator",
-            (secs + 59) / 60
+            "too many wrong passwords: this account is locked for {minutes} more minute(s); try again later or ask an administrator"
         ),
-        retry_after_secs: u64::try_from(secs).unwrap_or(1),
+        retry_after_secs: secs,
     }
 }
 

@@ -15,10 +15,7 @@ pub fn find_by_username(conn: &mut PgConnection, username: &str) -> QueryResult<
         .optional()
 }
 
-/// The active account with this username and password, if any. An unknown username is checked
-/// against a decoy hash, so the time taken tells nothing; a wrong username and a wrong password
-/// look alike. Used by the API's login and the staff login page.
-/// What a login attempt comes to.
+/// What a login attempt comes to (the API's login and the staff login page both ask).
 #[derive(Debug)]
 pub enum LoginCheck {
     Ok(User),
@@ -26,6 +23,13 @@ pub enum LoginCheck {
     Wrong,
     /// too many wrong passwords in a row: locked until then, whatever the password
     Locked(DateTime<Utc>),
+}
+
+/// How long a lock set until `until` still holds at `now`: seconds (at least 1, for
+/// Retry-After) and whole minutes rounded up (for the message).
+pub fn lock_remaining(until: DateTime<Utc>, now: DateTime<Utc>) -> (u64, i64) {
+    let secs = (until - now).num_seconds().max(1);
+    (u64::try_from(secs).unwrap_or(1), (secs + 59) / 60)
 }
 
 /// Repeated wrong passwords lock an account: `after` in a row (0: never) for `minutes`.

@@ -86,7 +86,7 @@ pub async fn login(
             );
         }
         users::LoginCheck::Locked(until) => {
-            let minutes = ((until - chrono::Utc::now()).num_seconds().max(1) + 59) / 60;
+            let (secs, minutes) = users::lock_remaining(until, chrono::Utc::now());
             let mut response = pages.render_status(
                 &page,
                 StatusCode::TOO_MANY_REQUESTS,
@@ -95,7 +95,7 @@ pub async fn login(
             )?;
             response.headers_mut().insert(
                 actix_web::http::header::RETRY_AFTER,
-                actix_web::http::header::HeaderValue::from(minutes * 60),
+                actix_web::http::header::HeaderValue::from(secs),
             );
             return Ok(response);
         }
