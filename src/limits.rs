@@ -124,6 +124,20 @@ fn client_address(req: &ServiceRequest, trust_forwarded_for: bool) -> Option<IpA
 }
 
 /// Middleware: refuses a limited door's request over the limit with 429 and Retry-After.
+/// The /24 (IPv4) or /48 (IPv6) network of an address, as it is logged.
+fn network_of(addr: IpAddr) -> String {
+    match addr {
+        IpAddr::V4(a) => {
+            let [x, y, z, _] = a.octets();
+            format!("{x}.{y}.{z}.0/24")
+        }
+        IpAddr::V6(a) => {
+            let s = a.segments();
+            format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+        }
+    }
+}
+
 pub async fn guard<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
@@ -133,7 +147,9 @@ pub async fn guard<B: MessageBody>(
         && let Some(addr) = client_address(&req, limiter.trust_forwarded_for)
         && let Err(wait) = limiter.check(door, addr)
     {
-        tracing::warn!(%addr, ?door, wait, "rate limit: refused");
+        // the network, not the address: enough to block a flood at the firewall, not enough
+        // to name one resident's connection in the log
+        tracing::warn!(network = %network_of(addr), ?door, wait, "rate limit: refused");
         let what = match door {
             Door::Login => "login attempts",
             Door::Intake => "filings",
@@ -162,6 +178,18 @@ pub async fn guard<B: MessageBody>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_log_names_the_network_not_the_address() {
+        assert_eq!(
+            network_of("203.0.113.77".parse().expect("v4")),
+            "203.0.113.0/24"
+        );
+        assert_eq!(
+            network_of("2001:db8:abcd:12::7".parse().expect("v6")),
+            "2001:db8:abcd::/48"
+        );
+    }
 
     #[test]
     fn only_the_public_doors_are_limited() {
