@@ -286,6 +286,9 @@ pub struct Encoded {
     ids: Vec<Uuid>,
     /// what each appeal adds to the reports
     shares: Vec<Share>,
+    /// the first and last UTC day of its appeals' filing and audit times: the months of the
+    /// partitioned tables it writes (`crate::partitions`)
+    span: Option<(NaiveDate, NaiveDate)>,
 }
 
 /// Turns a batch into binary `COPY` data and hashes each appeal's audit event.
@@ -357,6 +360,12 @@ pub fn encode(batch: &[BulkAppeal<'_>]) -> Encoded {
         row.end();
         out.appeal_rows += 1;
 
+        for day in [a.created_at.date_naive(), item.audit.at.date_naive()] {
+            out.span = Some(match out.span {
+                None => (day, day),
+                Some((first, last)) => (first.min(day), last.max(day)),
+            });
+        }
         let hash = event_hash(&EventContent {
             appeal_id: a.id,
             seq: 1,
@@ -567,6 +576,8 @@ pub struct Loader<'c> {
     totals: LoadTotals,
     /// time spent per step, logged at the end (what dominates a load)
     spent: [std::time::Duration; 6],
+    /// months (year × 12 + month0) whose partitions this loader has made sure of
+    months_ready: std::collections::HashSet<i32>,
 }
 
 const STEPS: [&str; 6] = [
@@ -803,12 +814,14 @@ impl<'c> Loader<'c> {
             cells,
             totals: LoadTotals::default(),
             spent: Default::default(),
+            months_ready: Default::default(),
         })
     }
 
     /// Writes one batch in one transaction, report triggers off, and sums what its appeals
     /// add to the reports.
     pub fn write(&mut self, batch: &Encoded) -> anyhow::Result<()> {
+        self.ensure_partitions(batch)?;
         let spent = &mut self.spent;
         let mut clock = std::time::Instant::now();
         let mut lap = |step: usize| {
@@ -856,6 +869,29 @@ impl<'c> Loader<'c> {
         self.totals.appeals += batch.appeal_rows;
         self.totals.replies += batch.reply_rows;
         self.totals.follow_ups += batch.follow_up_rows;
+        Ok(())
+    }
+
+    /// Creates, before the batch's transaction, the monthly partitions of the audit log and the
+    /// report cube its rows fall in (a day's margin either side: the cube's days are local), so
+    /// that they land in their months rather than in the default partitions. Each month is
+    /// asked for once per loader; one that exists costs a look-up.
+    fn ensure_partitions(&mut self, batch: &Encoded) -> anyhow::Result<()> {
+        let Some((first, last)) = batch.span else {
+            return Ok(());
+        };
+        let first = first.pred_opt().unwrap_or(first);
+        let last = last.succ_opt().unwrap_or(last);
+        let month = |d: NaiveDate| d.year() * 12 + d.month0() as i32;
+        if (month(first)..=month(last)).all(|m| self.months_ready.contains(&m)) {
+            return Ok(());
+        }
+        let created = crate::partitions::ensure_months(self.conn, first, last, None)
+            .context("creating the monthly partitions of the loaded months")?;
+        if !created.is_empty() {
+            tracing::debug!(partitions = ?created, "monthly partitions created for a load");
+        }
+        self.months_ready.extend(month(first)..=month(last));
         Ok(())
     }
 

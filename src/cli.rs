@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use diesel::prelude::*;
 
@@ -94,6 +95,34 @@ pub enum Command {
         #[command(subcommand)]
         command: ReportsCommand,
     },
+    /// The monthly partitions of the audit log and the report cube
+    Partitions {
+        #[command(subcommand)]
+        command: PartitionsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PartitionsCommand {
+    /// Every partition with its bounds, estimated rows and size, and the rows waiting in the
+    /// default partitions (rows of months that have no partition)
+    List,
+    /// Create the partitions of a span of months (default: this month and
+    /// database.partition_months_ahead more), moving rows of those months out of the default
+    /// partitions; months that exist are left alone
+    Ensure {
+        /// the first month, YYYY-MM (default: this month, UTC)
+        #[arg(long, value_parser = parse_month)]
+        from: Option<NaiveDate>,
+        /// the last month, YYYY-MM (default: partition_months_ahead after --from)
+        #[arg(long, value_parser = parse_month)]
+        to: Option<NaiveDate>,
+    },
+}
+
+fn parse_month(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a month: write YYYY-MM, e.g. 2026-12"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -380,6 +409,59 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::Partitions { command } => {
+            let url = settings.database_url()?.to_owned();
+            let mut conn = db::connect(&url)?;
+            match command {
+                PartitionsCommand::List => {
+                    println!(
+                        "{:<14} {:<22} {:>12} {:>10}  bounds",
+                        "table", "partition", "rows (est.)", "MiB"
+                    );
+                    for p in crate::partitions::list(&mut conn)? {
+                        println!(
+                            "{:<14} {:<22} {:>12} {:>10.1}  {}",
+                            p.table_name,
+                            p.partition,
+                            p.rows_estimate
+                                .map_or_else(|| "-".to_owned(), |n| n.to_string()),
+                            p.bytes as f64 / 1_048_576.0,
+                            p.bounds
+                        );
+                    }
+                    for (table, n) in crate::partitions::default_rows(&mut conn)? {
+                        println!("{table}_default holds {n} rows of months without a partition");
+                    }
+                }
+                PartitionsCommand::Ensure { from, to } => {
+                    let from = from.unwrap_or_else(|| chrono::Utc::now().date_naive());
+                    let to = to.unwrap_or_else(|| {
+                        crate::partitions::months_after(
+                            from,
+                            settings.database.partition_months_ahead,
+                        )
+                    });
+                    if to < from {
+                        bail!(
+                            "--to {} is before --from {}",
+                            to.format("%Y-%m"),
+                            from.format("%Y-%m")
+                        );
+                    }
+                    let created = crate::partitions::ensure_months(&mut conn, from, to, None)?;
+                    if created.is_empty() {
+                        println!(
+                            "every partition from {} to {} exists",
+                            from.format("%Y-%m"),
+                            to.format("%Y-%m")
+                        );
+                    }
+                    for name in created {
+                        println!("created {name}");
+                    }
+                }
+            }
+        }
         Command::Outbox { command } => {
             let url = settings.database_url()?.to_owned();
             match command {
@@ -501,6 +583,7 @@ fn serve(settings: &Settings, url: &str, banner: Option<String>) -> anyhow::Resu
         let mail_sender = crate::mail::spawn_mail_sender(settings, pool.clone())?;
         let scanner = crate::deadlines::spawn_scanner(settings, pool.clone());
         let folder = crate::rollups::spawn_folder(settings, pool.clone());
+        let partitions = crate::partitions::spawn_upkeep(settings, pool.clone());
         let app = Application::build(settings, pool)?;
         let host = settings
             .server
@@ -524,6 +607,9 @@ fn serve(settings: &Settings, url: &str, banner: Option<String>) -> anyhow::Resu
         }
         if let Some(folder) = folder {
             folder.stop();
+        }
+        if let Some(partitions) = partitions {
+            partitions.stop();
         }
         if let Some(scanner) = scanner {
             scanner.stop();

@@ -123,6 +123,10 @@ pub struct DatabaseSettings {
     pub pool_size: u32,
     pub connect_timeout_secs: u64,
     pub migrate_on_start: bool,
+    /// monthly partitions (audit log, report cube) kept ready beyond the current month
+    pub partition_months_ahead: u32,
+    /// how often `minxin serve` makes sure they exist; 0 turns it off
+    pub partition_upkeep_secs: u64,
 }
 
 #[derive(Clone, Deserialize)]

@@ -18,6 +18,7 @@ pub mod mail;
 pub mod metrics;
 pub mod notify;
 pub mod open311;
+pub mod partitions;
 pub mod pgcluster;
 pub mod rollups;
 pub mod rulebook;

@@ -167,7 +167,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    audit_events (id) {
+    audit_events (id, created_at) {
         id -> Int8,
         appeal_id -> Uuid,
         seq -> Int4,

@@ -20,6 +20,7 @@ mod lifecycle;
 mod limits;
 mod lists;
 mod open311;
+mod partitions;
 mod privacy;
 mod report_rollups;
 mod reports;
