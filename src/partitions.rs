@@ -156,6 +156,22 @@ pub fn spawn_upkeep(settings: &Settings, pool: PgPool) -> Option<Worker> {
                     "creating the coming months' partitions failed; the next round retries"
                 ),
             }
+            // rows in a default partition are rows of months nobody made: say so, hourly
+            let waiting = pool
+                .get()
+                .map_err(AppError::from)
+                .and_then(|mut conn| Ok(default_rows(&mut conn)?));
+            if let Ok(waiting) = waiting {
+                for (table, rows) in waiting.into_iter().filter(|(_, n)| *n > 0) {
+                    tracing::warn!(
+                        table,
+                        rows,
+                        "rows of months without a partition wait in the default partition; \
+                         `minxin partitions list` shows them, `minxin partitions ensure --from \
+                         YYYY-MM --to YYYY-MM` moves them into their months"
+                    );
+                }
+            }
         },
     ))
 }

@@ -332,3 +332,37 @@ async fn the_upkeep_creates_the_coming_months_once() {
     assert!(filed["id"].is_string(), "{filed}");
     assert_eq!(app.count("SELECT count(*) FROM audit_events_default"), 0);
 }
+
+#[actix_web::test]
+async fn the_service_worker_makes_the_months_ahead_and_stops_cleanly() {
+    let app = spawn_app().await;
+    let mut settings = app.settings.clone();
+    settings.database.partition_months_ahead = 7;
+    settings.database.partition_upkeep_secs = 3600;
+    let pool =
+        minxin::db::build_pool(&app.db_url, 2, std::time::Duration::from_secs(5)).expect("pool");
+    let seventh = minxin::partitions::months_after(Utc::now().date_naive(), 7)
+        .format("%Y%m")
+        .to_string();
+    let made = || {
+        app.count(&format!(
+            "SELECT count(*) FROM pg_class WHERE relname IN
+             ('audit_events_{seventh}', 'report_cube_{seventh}')"
+        ))
+    };
+    assert_eq!(made(), 0);
+
+    let worker = minxin::partitions::spawn_upkeep(&settings, pool).expect("the upkeep is on");
+    // it runs at once; wait for its first round
+    let started = std::time::Instant::now();
+    while made() < 2 && started.elapsed() < std::time::Duration::from_secs(20) {
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    worker.stop();
+
+    assert_eq!(made(), 2);
+    settings.database.partition_upkeep_secs = 0;
+    let pool =
+        minxin::db::build_pool(&app.db_url, 1, std::time::Duration::from_secs(5)).expect("pool");
+    assert!(minxin::partitions::spawn_upkeep(&settings, pool).is_none());
+}
