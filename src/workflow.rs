@@ -439,7 +439,7 @@ fn insert_new(
         // the audit chain vouches for which photos were filed, by their digests
         intake_details["photos"] = photos.iter().map(|p| p.sha256.as_str()).collect();
     }
-    audit::append(
+    audit::append_first(
         conn,
         id,
         &AuditActor {

@@ -36,3 +36,6 @@ CREATE INDEX report_cube_day_idx ON report_cube (day);
 DROP FUNCTION partitions_ensure(date, date);
 DROP FUNCTION partition_month(text, date);
 DROP FUNCTION partition_extras(text, text);
+
+ANALYZE audit_events;
+ANALYZE report_cube;

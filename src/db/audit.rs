@@ -35,12 +35,37 @@ pub fn append(
     change: &Change<'_>,
     at: DateTime<Utc>,
 ) -> QueryResult<AuditEvent> {
+    // the log is partitioned by month: this asks each month's partition (an index probe each)
     let last: Option<(i32, String)> = audit_events::table
         .filter(audit_events::appeal_id.eq(appeal_id))
         .order(audit_events::seq.desc())
         .select((audit_events::seq, audit_events::hash))
         .first(conn)
         .optional()?;
+    write(conn, appeal_id, last, actor, change, at)
+}
+
+/// Starts the chain of an appeal created in the caller's transaction (intake): there is no
+/// event before it to look up. Had there been one, the chain position's unique constraint
+/// refuses the second event 1.
+pub fn append_first(
+    conn: &mut PgConnection,
+    appeal_id: Uuid,
+    actor: &AuditActor,
+    change: &Change<'_>,
+    at: DateTime<Utc>,
+) -> QueryResult<AuditEvent> {
+    write(conn, appeal_id, None, actor, change, at)
+}
+
+fn write(
+    conn: &mut PgConnection,
+    appeal_id: Uuid,
+    last: Option<(i32, String)>,
+    actor: &AuditActor,
+    change: &Change<'_>,
+    at: DateTime<Utc>,
+) -> QueryResult<AuditEvent> {
     let (seq, prev_hash) = match &last {
         Some((seq, hash)) => (seq + 1, Some(hash.as_str())),
         None => (1, None),
