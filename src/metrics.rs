@@ -138,6 +138,14 @@ struct Backlog {
 struct DbFigures {
     states: Vec<StateCount>,
     backlog: Backlog,
+    /// rows in each partitioned table's default partition (months without a partition)
+    unpartitioned: Vec<(String, i64)>,
+}
+
+#[derive(QueryableByName)]
+struct Waiting {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
 }
 
 fn read_db(conn: &mut PgConnection) -> QueryResult<DbFigures> {
@@ -163,8 +171,27 @@ fn read_db(conn: &mut PgConnection) -> QueryResult<DbFigures> {
                FROM outbox WHERE sent_at IS NULL) o",
     )
     .get_result::<Backlog>(conn)?;
-    Ok(DbFigures { states, backlog })
+    // normally empty; counted up to a cap, so that a scrape stays cheap whatever piles up there
+    let unpartitioned = crate::partitions::TABLES
+        .iter()
+        .map(|t| {
+            let n = diesel::sql_query(format!(
+                "SELECT count(*) AS n FROM (SELECT 1 FROM {t}_default LIMIT {DEFAULT_ROWS_CAP}) d"
+            ))
+            .get_result::<Waiting>(conn)?
+            .n;
+            Ok((t.to_string(), n))
+        })
+        .collect::<QueryResult<_>>()?;
+    Ok(DbFigures {
+        states,
+        backlog,
+        unpartitioned,
+    })
 }
+
+/// The default partitions' rows are counted up to this.
+const DEFAULT_ROWS_CAP: i64 = 100_000;
 
 fn gauge(registry: &Registry, name: &str, help: &str, value: i64) {
     let g = IntGauge::new(name, help).expect("a valid gauge");
@@ -228,6 +255,18 @@ pub async fn serve(
             open.with_label_values(&[s]).set(n);
         }
         scrape.register(Box::new(open)).ok();
+        let waiting = IntGaugeVec::new(
+            Opts::new(
+                "minxin_partition_default_rows",
+                "rows in a partitioned table's default partition: rows of months without a partition (should be 0; counted up to 100000)",
+            ),
+            &["table"],
+        )
+        .expect("a valid gauge");
+        for (table, n) in &f.unpartitioned {
+            waiting.with_label_values(&[table.as_str()]).set(*n);
+        }
+        scrape.register(Box::new(waiting)).ok();
         let b = f.backlog;
         gauge(
             &scrape,

@@ -138,6 +138,21 @@ async fn a_month_without_a_partition_goes_to_the_default_until_the_month_is_crea
     let parked = app.count("SELECT count(*) FROM audit_events_default");
     assert!(parked > 0, "the scan's events went elsewhere");
     assert_eq!(app.events_of(id), events_before + parked);
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        metrics.contains(&format!(
+            "minxin_partition_default_rows{{table=\"audit_events\"}} {parked}"
+        )),
+        "{metrics}"
+    );
     let (ok, out) = minxin(&app.db_url, &["partitions", "list"], &[]);
     assert!(ok, "{out}");
     assert!(
