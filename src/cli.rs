@@ -429,7 +429,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             p.bounds
                         );
                     }
-                    for (table, n) in crate::partitions::default_rows(&mut conn)? {
+                    let waiting = crate::partitions::default_rows(&mut conn).context(
+                        "reading the default partitions (a database before migration 000014? run `minxin migrate`)",
+                    )?;
+                    for (table, n) in waiting {
                         println!("{table}_default holds {n} rows of months without a partition");
                     }
                 }
@@ -448,7 +451,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             from.format("%Y-%m")
                         );
                     }
-                    let created = crate::partitions::ensure_months(&mut conn, from, to, None)?;
+                    let created = crate::partitions::ensure_months(&mut conn, from, to, None)
+                        .context(
+                            "creating the partitions (a database before migration 000014? run `minxin migrate`)",
+                        )?;
                     if created.is_empty() {
                         println!(
                             "every partition from {} to {} exists",

@@ -138,8 +138,10 @@ struct Backlog {
 struct DbFigures {
     states: Vec<StateCount>,
     backlog: Backlog,
-    /// rows in each partitioned table's default partition (months without a partition)
-    unpartitioned: Vec<(String, i64)>,
+    /// rows in each partitioned table's default partition (months without a partition); None
+    /// when they cannot be read (a database not migrated to 000014 yet), which leaves the
+    /// gauge out rather than calling the database down
+    unpartitioned: Option<Vec<(String, i64)>>,
 }
 
 #[derive(QueryableByName)]
@@ -172,17 +174,21 @@ fn read_db(conn: &mut PgConnection) -> QueryResult<DbFigures> {
     )
     .get_result::<Backlog>(conn)?;
     // normally empty; counted up to a cap, so that a scrape stays cheap whatever piles up there
-    let unpartitioned = crate::partitions::TABLES
-        .iter()
-        .map(|t| {
-            let n = diesel::sql_query(format!(
-                "SELECT count(*) AS n FROM (SELECT 1 FROM {t}_default LIMIT {DEFAULT_ROWS_CAP}) d"
-            ))
-            .get_result::<Waiting>(conn)?
-            .n;
-            Ok((t.to_string(), n))
+    let unpartitioned = conn
+        .transaction(|conn| {
+            crate::partitions::TABLES
+                .iter()
+                .map(|t| {
+                    let n = diesel::sql_query(format!(
+                        "SELECT count(*) AS n FROM (SELECT 1 FROM {t}_default LIMIT {DEFAULT_ROWS_CAP}) d"
+                    ))
+                    .get_result::<Waiting>(conn)?
+                    .n;
+                    Ok((t.to_string(), n))
+                })
+                .collect::<QueryResult<Vec<_>>>()
         })
-        .collect::<QueryResult<_>>()?;
+        .ok();
     Ok(DbFigures {
         states,
         backlog,
@@ -263,10 +269,12 @@ pub async fn serve(
             &["table"],
         )
         .expect("a valid gauge");
-        for (table, n) in &f.unpartitioned {
-            waiting.with_label_values(&[table.as_str()]).set(*n);
+        if let Some(unpartitioned) = &f.unpartitioned {
+            for (table, n) in unpartitioned {
+                waiting.with_label_values(&[table.as_str()]).set(*n);
+            }
+            scrape.register(Box::new(waiting)).ok();
         }
-        scrape.register(Box::new(waiting)).ok();
         let b = f.backlog;
         gauge(
             &scrape,

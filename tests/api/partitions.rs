@@ -97,6 +97,21 @@ async fn a_year_lands_month_by_month_and_reports_agree_with_the_tables_whole_and
     assert_eq!(app.count("SELECT count(*) FROM report_cube"), cells);
     assert_eq!(reports(&app).await, partitioned);
     verify_both(&app);
+    // a service newer than its database's schema still reports the database up
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("body");
+    assert!(metrics.contains("minxin_db_up 1"), "{metrics}");
+    assert!(
+        !metrics.contains("minxin_partition_default_rows"),
+        "{metrics}"
+    );
 
     // Act: migrated again (what upgrading a database with data does)
     let (ok, out) = minxin(&app.db_url, &["migrate"], &[]);
