@@ -433,7 +433,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         "reading the default partitions (a database before migration 000014? run `minxin migrate`)",
                     )?;
                     for (table, n) in waiting {
-                        println!("{table}_default holds {n} rows of months without a partition");
+                        let more = if n >= crate::partitions::DEFAULT_ROWS_CAP {
+                            " or more"
+                        } else {
+                            ""
+                        };
+                        println!(
+                            "{table}_default holds {n}{more} rows of months without a partition"
+                        );
                     }
                 }
                 PartitionsCommand::Ensure { from, to } => {

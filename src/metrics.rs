@@ -144,12 +144,6 @@ struct DbFigures {
     unpartitioned: Option<Vec<(String, i64)>>,
 }
 
-#[derive(QueryableByName)]
-struct Waiting {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
 fn read_db(conn: &mut PgConnection) -> QueryResult<DbFigures> {
     // the open states only: they are what an operator watches, and the partial index of open
     // appeals counts them without reading the closed millions. Overdue and escalated are the
@@ -173,31 +167,14 @@ fn read_db(conn: &mut PgConnection) -> QueryResult<DbFigures> {
                FROM outbox WHERE sent_at IS NULL) o",
     )
     .get_result::<Backlog>(conn)?;
-    // normally empty; counted up to a cap, so that a scrape stays cheap whatever piles up there
-    let unpartitioned = conn
-        .transaction(|conn| {
-            crate::partitions::TABLES
-                .iter()
-                .map(|t| {
-                    let n = diesel::sql_query(format!(
-                        "SELECT count(*) AS n FROM (SELECT 1 FROM {t}_default LIMIT {DEFAULT_ROWS_CAP}) d"
-                    ))
-                    .get_result::<Waiting>(conn)?
-                    .n;
-                    Ok((t.to_string(), n))
-                })
-                .collect::<QueryResult<Vec<_>>>()
-        })
-        .ok();
+    // in a savepoint: its failure must not abort what the scrape reads besides
+    let unpartitioned = conn.transaction(crate::partitions::default_rows).ok();
     Ok(DbFigures {
         states,
         backlog,
         unpartitioned,
     })
 }
-
-/// The default partitions' rows are counted up to this.
-const DEFAULT_ROWS_CAP: i64 = 100_000;
 
 fn gauge(registry: &Registry, name: &str, help: &str, value: i64) {
     let g = IntGauge::new(name, help).expect("a valid gauge");
@@ -264,7 +241,10 @@ pub async fn serve(
         let waiting = IntGaugeVec::new(
             Opts::new(
                 "minxin_partition_default_rows",
-                "rows in a partitioned table's default partition: rows of months without a partition (should be 0; counted up to 100000)",
+                format!(
+                    "rows in a partitioned table's default partition: rows of months without a partition (should be 0; counted up to {})",
+                    crate::partitions::DEFAULT_ROWS_CAP
+                ),
             ),
             &["table"],
         )

@@ -108,8 +108,11 @@ pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<PartitionInfo>> {
     .load(conn)
 }
 
-/// How many rows each table's default partition holds: rows of months without a partition
-/// (none, when the upkeep runs and loads create their months).
+/// [`default_rows`] counts up to this, so that asking stays cheap whatever piles up there.
+pub const DEFAULT_ROWS_CAP: i64 = 100_000;
+
+/// How many rows each table's default partition holds, up to [`DEFAULT_ROWS_CAP`]: rows of
+/// months without a partition (none, when the upkeep runs and loads create their months).
 pub fn default_rows(conn: &mut PgConnection) -> QueryResult<Vec<(String, i64)>> {
     #[derive(QueryableByName)]
     struct Count {
@@ -119,9 +122,11 @@ pub fn default_rows(conn: &mut PgConnection) -> QueryResult<Vec<(String, i64)>> 
     TABLES
         .iter()
         .map(|t| {
-            let n = diesel::sql_query(format!("SELECT count(*) AS n FROM {t}_default"))
-                .get_result::<Count>(conn)?
-                .n;
+            let n = diesel::sql_query(format!(
+                "SELECT count(*) AS n FROM (SELECT 1 FROM {t}_default LIMIT {DEFAULT_ROWS_CAP}) d"
+            ))
+            .get_result::<Count>(conn)?
+            .n;
             Ok((t.to_string(), n))
         })
         .collect()
@@ -142,11 +147,14 @@ pub fn spawn_upkeep(settings: &Settings, pool: PgPool) -> Option<Worker> {
         "partitions",
         Duration::from_secs(every),
         move || {
-            let result = pool
-                .get()
-                .map_err(AppError::from)
-                .and_then(|mut conn| Ok(upkeep(&mut conn, ahead)?));
-            match result {
+            let mut conn = match pool.get() {
+                Ok(conn) => conn,
+                Err(e) => {
+                    tracing::warn!(error = %AppError::from(e), "partition upkeep: no database connection; the next round retries");
+                    return;
+                }
+            };
+            match upkeep(&mut conn, ahead) {
                 Ok(created) if !created.is_empty() => {
                     tracing::info!(partitions = ?created, "monthly partitions created")
                 }
@@ -156,12 +164,8 @@ pub fn spawn_upkeep(settings: &Settings, pool: PgPool) -> Option<Worker> {
                     "creating the coming months' partitions failed; the next round retries"
                 ),
             }
-            // rows in a default partition are rows of months nobody made: say so, hourly
-            let waiting = pool
-                .get()
-                .map_err(AppError::from)
-                .and_then(|mut conn| Ok(default_rows(&mut conn)?));
-            if let Ok(waiting) = waiting {
+            // rows in a default partition are rows of months nobody made: say so each round
+            if let Ok(waiting) = default_rows(&mut conn) {
                 for (table, rows) in waiting.into_iter().filter(|(_, n)| *n > 0) {
                     tracing::warn!(
                         table,

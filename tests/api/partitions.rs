@@ -51,6 +51,33 @@ async fn reports(app: &TestApp) -> Vec<Value> {
     out
 }
 
+/// `minxin partitions ensure` for May 2031, a month no test database has a partition of.
+fn ensure_may_2031(app: &TestApp) -> (bool, String) {
+    minxin(
+        &app.db_url,
+        &[
+            "partitions",
+            "ensure",
+            "--from",
+            "2031-05",
+            "--to",
+            "2031-05",
+        ],
+        &[],
+    )
+}
+
+async fn metrics_text(app: &TestApp) -> String {
+    app.client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("body")
+}
+
 fn verify_both(app: &TestApp) {
     let (ok, out) = minxin(&app.db_url, &["reports", "verify"], &[]);
     assert!(ok, "{out}");
@@ -98,15 +125,7 @@ async fn a_year_lands_month_by_month_and_reports_agree_with_the_tables_whole_and
     assert_eq!(reports(&app).await, partitioned);
     verify_both(&app);
     // a service newer than its database's schema still reports the database up
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .expect("sent")
-        .text()
-        .await
-        .expect("body");
+    let metrics = metrics_text(&app).await;
     assert!(metrics.contains("minxin_db_up 1"), "{metrics}");
     assert!(
         !metrics.contains("minxin_partition_default_rows"),
@@ -153,15 +172,7 @@ async fn a_month_without_a_partition_goes_to_the_default_until_the_month_is_crea
     let parked = app.count("SELECT count(*) FROM audit_events_default");
     assert!(parked > 0, "the scan's events went elsewhere");
     assert_eq!(app.events_of(id), events_before + parked);
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .expect("sent")
-        .text()
-        .await
-        .expect("body");
+    let metrics = metrics_text(&app).await;
     assert!(
         metrics.contains(&format!(
             "minxin_partition_default_rows{{table=\"audit_events\"}} {parked}"
@@ -178,18 +189,7 @@ async fn a_month_without_a_partition_goes_to_the_default_until_the_month_is_crea
     );
 
     // Act: the month created by the operator
-    let (ok, out) = minxin(
-        &app.db_url,
-        &[
-            "partitions",
-            "ensure",
-            "--from",
-            "2031-05",
-            "--to",
-            "2031-05",
-        ],
-        &[],
-    );
+    let (ok, out) = ensure_may_2031(&app);
 
     // Assert: its rows moved out of the default, the chain intact, the log still append-only
     assert!(ok, "{out}");
@@ -231,18 +231,7 @@ async fn a_month_without_a_partition_goes_to_the_default_until_the_month_is_crea
     assert!(err.to_string().contains("chain_uniq"), "{err}");
 
     // a second ensure has nothing to do; a month that is not one is refused
-    let (ok, out) = minxin(
-        &app.db_url,
-        &[
-            "partitions",
-            "ensure",
-            "--from",
-            "2031-05",
-            "--to",
-            "2031-05",
-        ],
-        &[],
-    );
+    let (ok, out) = ensure_may_2031(&app);
     assert!(
         ok && out.contains("every partition from 2031-05 to 2031-05 exists"),
         "{out}"
