@@ -9,6 +9,8 @@
 # in the database are exactly the 201s; the server's RSS idle and under load; then pgbench at
 # the same concurrency. The scratch database bench_intake is dropped at the end.
 #
+# The server runs with the configured pool (config/default.toml); POOL_SIZE=N sets another.
+#
 # ROUTED=1 keeps the demo routing rules instead: filings of the routed categories are dispatched
 # at once (heating to the heating company, which auto-assigns to its least loaded clerk), so the
 # figures are those of a routed intake; pgbench's raw figure then covers less than minxin does.
@@ -34,10 +36,11 @@ DATABASE_URL="$db" "$minxin" seed >/dev/null 2>&1
 [ -n "${ROUTED:-}" ] || psql "$db" -qc "DELETE FROM routing_rules"
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB; $(date -u +%FT%TZ); PostgreSQL $(psql "$db" -Atc 'SHOW server_version')"
+if [ -n "${POOL_SIZE:-}" ]; then export MINXIN__DATABASE__POOL_SIZE=$POOL_SIZE; fi
 # the limits are for the public internet, not for a benchmark from one address
 DATABASE_URL="$db" \
   MINXIN__LIMITS__INTAKE_PER_MINUTE=0 MINXIN__EMAIL__TRANSPORT=file MINXIN__EMAIL__FILE_DIR=/tmp/bench-intake-mail \
-  MINXIN__DATABASE__POOL_SIZE=${POOL_SIZE:-16} RUST_LOG=warn \
+  RUST_LOG=warn \
   "$minxin" serve --bind "127.0.0.1:$port" >/tmp/bench-intake-server.log 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; [ -n "${KEEP:-}" ] || psql "$server/postgres" -qc "DROP DATABASE IF EXISTS bench_intake WITH (FORCE)" || true' EXIT

@@ -586,17 +586,32 @@ fn migrate(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Connections `serve` opens besides `database.pool_size`: one for each background worker.
+pub fn background_connections(settings: &Settings) -> u32 {
+    u32::try_from(settings.email.senders.max(1))
+        .unwrap_or(u32::MAX)
+        .saturating_add(3)
+}
+
 fn serve(settings: &Settings, url: &str, banner: Option<String>) -> anyhow::Result<()> {
     let pool = db::build_pool(
         url,
         settings.database.pool_size,
         Duration::from_secs(settings.database.connect_timeout_secs),
     )?;
+    // The background workers have connections of their own, one each (the mail senders, the
+    // deadline scanner, the rollup folder, the partition upkeep), so that a burst of mail never
+    // takes the requests' connections and requests never hold up the workers.
+    let background = db::build_pool(
+        url,
+        background_connections(settings),
+        Duration::from_secs(settings.database.connect_timeout_secs),
+    )?;
     actix_web::rt::System::new().block_on(async move {
-        let mail_sender = crate::mail::spawn_mail_sender(settings, pool.clone())?;
-        let scanner = crate::deadlines::spawn_scanner(settings, pool.clone());
-        let folder = crate::rollups::spawn_folder(settings, pool.clone());
-        let partitions = crate::partitions::spawn_upkeep(settings, pool.clone());
+        let mail_sender = crate::mail::spawn_mail_sender(settings, background.clone())?;
+        let scanner = crate::deadlines::spawn_scanner(settings, background.clone());
+        let folder = crate::rollups::spawn_folder(settings, background.clone());
+        let partitions = crate::partitions::spawn_upkeep(settings, background);
         let app = Application::build(settings, pool)?;
         let host = settings
             .server

@@ -224,7 +224,15 @@ impl From<diesel::result::Error> for AppError {
 
 impl From<r2d2_error::PoolError> for AppError {
     fn from(e: r2d2_error::PoolError) -> Self {
-        tracing::warn!(error = %e, "no database connection");
+        AppError::no_connection(e)
+    }
+}
+
+impl AppError {
+    /// 503: no database connection could be had in time (the database is down or every
+    /// connection stayed busy).
+    pub fn no_connection(why: impl std::fmt::Display) -> AppError {
+        tracing::warn!(error = %why, "no database connection");
         AppError::Unavailable(
             "the database is not reachable right now; please try again shortly".into(),
         )

@@ -220,6 +220,12 @@ pub async fn serve(
         "database connections the pool may open",
         i64::from(state.pool.max_size()),
     );
+    gauge(
+        &scrape,
+        "minxin_db_pool_waiting_requests",
+        "requests queued for a database connection (served first come, first served)",
+        i64::try_from(state.pool.waiting()).unwrap_or(i64::MAX),
+    );
     let read = db::run(&state.pool, |conn| Ok(read_db(conn)?)).await;
     gauge(
         &scrape,

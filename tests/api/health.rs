@@ -142,6 +142,7 @@ async fn metrics_count_requests_by_route_and_read_the_backlog() {
         "minxin_db_up 1",
         "minxin_outbox_pending ",
         "minxin_db_pool_max_connections ",
+        "minxin_db_pool_waiting_requests 0",
         "minxin_partition_default_rows{table=\"audit_events\"} 0",
         "minxin_partition_default_rows{table=\"report_cube\"} 0",
     ] {

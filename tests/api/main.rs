@@ -21,6 +21,7 @@ mod limits;
 mod lists;
 mod open311;
 mod partitions;
+mod pool;
 mod privacy;
 mod report_rollups;
 mod reports;
