@@ -71,13 +71,8 @@ pub async fn login(
         }
         users::LoginCheck::Locked(until) => return Err(locked(until)),
     };
-    let role: Role = user
-        .role
-        .parse()
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("stored role: {e}")))?;
-    let (token, claims) = keys
-        .issue(user.id, &user.username, role, user.department_code.clone())
-        .map_err(AppError::Unexpected)?;
+    let (token, claims) = keys.issue_for(&user).map_err(AppError::Unexpected)?;
+    let role = claims.role;
     tracing::info!(username = %user.username, role = %role, "staff login");
     Ok(HttpResponse::Ok().json(LoginResponse {
         token,

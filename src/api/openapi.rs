@@ -1,6 +1,6 @@
 //! The OpenAPI description, served at `/api/openapi.json` and browsable at `/api/docs`.
 
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
@@ -94,7 +94,17 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "The token from POST /api/v1/auth/login. It lasts auth.token_ttl_minutes, \
+                         and ends at once (401) when its account is deactivated or given a new \
+                         password, role or department: log in again.",
+                    ))
+                    .build(),
+            ),
         );
     }
 }

@@ -1,13 +1,13 @@
 //! Role guards as actix extractors: [`Staff`] is any valid token; the narrower guards wrap it.
 
-use std::future::{Ready, ready};
-
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use futures_util::future::LocalBoxFuture;
 
 use super::jwt::{Claims, JwtKeys};
 use crate::domain::enums::Role;
 use crate::domain::lifecycle::Actor;
 use crate::error::AppError;
+use crate::startup::AppState;
 
 /// Any logged-in staff member.
 #[derive(Debug, Clone)]
@@ -22,7 +22,8 @@ impl Staff {
     }
 }
 
-fn staff_from(req: &HttpRequest) -> Result<Staff, AppError> {
+/// The token's claims, checked (signature, issuer, times) but not yet against the account.
+fn claims_from(req: &HttpRequest) -> Result<Claims, AppError> {
     let keys = req
         .app_data::<web::Data<JwtKeys>>()
         .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("JwtKeys not configured")))?;
@@ -45,7 +46,7 @@ fn staff_from(req: &HttpRequest) -> Result<Staff, AppError> {
         .ok_or_else(|| {
             AppError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
         })?;
-    keys.verify(token).map(Staff).map_err(|e| {
+    keys.verify(token).map_err(|e| {
         use jsonwebtoken::errors::ErrorKind;
         let message = match e.kind() {
             ErrorKind::ExpiredSignature => "your login has expired; log in again",
@@ -56,12 +57,45 @@ fn staff_from(req: &HttpRequest) -> Result<Staff, AppError> {
     })
 }
 
+/// Checks a verified token against its account: refused when the account no longer exists, has
+/// been deactivated, or changed since the token was issued (password, role, department) — a
+/// session ends at once, not when its token expires. One indexed read per staff request.
+pub async fn check_account(req: &HttpRequest, claims: Claims) -> Result<Claims, AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("AppState not configured")))?
+        .clone();
+    let id = claims.sub;
+    let account = crate::db::run(&state.pool, move |conn| {
+        Ok(crate::db::users::session_of(conn, id)?)
+    })
+    .await?;
+    match account {
+        Some((true, version)) if version == claims.sv => Ok(claims),
+        Some((true, _)) => Err(AppError::Unauthorized(
+            "your account was changed since you logged in (password, role or department); log in again"
+                .into(),
+        )),
+        Some((false, _)) => Err(AppError::Unauthorized(
+            "this account has been deactivated; ask an administrator".into(),
+        )),
+        None => Err(AppError::Unauthorized(
+            "the token is not valid; log in again".into(),
+        )),
+    }
+}
+
+async fn staff_from(req: HttpRequest) -> Result<Staff, AppError> {
+    let claims = claims_from(&req)?;
+    check_account(&req, claims).await.map(Staff)
+}
+
 impl FromRequest for Staff {
     type Error = AppError;
-    type Future = Ready<Result<Staff, AppError>>;
+    type Future = LocalBoxFuture<'static, Result<Staff, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(staff_from(req))
+        Box::pin(staff_from(req.clone()))
     }
 }
 
@@ -74,16 +108,18 @@ macro_rules! role_guard {
 
         impl FromRequest for $name {
             type Error = AppError;
-            type Future = Ready<Result<$name, AppError>>;
+            type Future = LocalBoxFuture<'static, Result<$name, AppError>>;
 
             fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-                ready(staff_from(req).and_then(|staff| {
-                    if [$($role),+].contains(&staff.0.role) {
-                        Ok($name(staff))
-                    } else {
-                        Err(AppError::Forbidden(format!(concat!($message, "; you are a {}"), staff.0.role)))
+                let req = req.clone();
+                Box::pin(async move {
+                    // the role from the token first: a wrong role costs no database read
+                    let claims = claims_from(&req)?;
+                    if ![$($role),+].contains(&claims.role) {
+                        return Err(AppError::Forbidden(format!(concat!($message, "; you are a {}"), claims.role)));
                     }
-                }))
+                    check_account(&req, claims).await.map(|c| $name(Staff(c)))
+                })
             }
         }
     };

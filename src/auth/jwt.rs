@@ -15,6 +15,10 @@ pub struct Claims {
     pub role: Role,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department: Option<String>,
+    /// the account's session version when the token was issued (`users.session_version`): a
+    /// later change to the account (deactivation, password, role) ends the token
+    #[serde(default)]
+    pub sv: i32,
     pub iss: String,
     pub iat: i64,
     pub nbf: i64,
@@ -56,6 +60,7 @@ impl JwtKeys {
         username: &str,
         role: Role,
         department: Option<String>,
+        session_version: i32,
     ) -> anyhow::Result<(String, Claims)> {
         let now = Utc::now().timestamp();
         let claims = Claims {
@@ -63,6 +68,7 @@ impl JwtKeys {
             username: username.to_owned(),
             role,
             department,
+            sv: session_version,
             iss: self.issuer.clone(),
             iat: now,
             nbf: now,
@@ -70,6 +76,21 @@ impl JwtKeys {
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
         Ok((token, claims))
+    }
+
+    /// A token for an account as stored: its role parsed, its session version carried.
+    pub fn issue_for(&self, user: &crate::db::models::User) -> anyhow::Result<(String, Claims)> {
+        let role: Role = user
+            .role
+            .parse()
+            .map_err(|e| anyhow::anyhow!("stored role: {e}"))?;
+        self.issue(
+            user.id,
+            &user.username,
+            role,
+            user.department_code.clone(),
+            user.session_version,
+        )
     }
 
     /// Checks signature, algorithm, issuer, expiry and not-before.
@@ -91,6 +112,7 @@ mod tests {
                 "clerk.heating",
                 Role::Clerk,
                 Some("heating".into()),
+                0,
             )
             .expect("issue");
         let claims = keys.verify(&token).expect("valid");
@@ -108,7 +130,7 @@ mod tests {
     fn expired_tokens_are_refused() {
         let keys = JwtKeys::new("test-secret-test-secret-test-secret", "minxin", -10);
         let (token, _) = keys
-            .issue(Uuid::new_v4(), "a", Role::Admin, None)
+            .issue(Uuid::new_v4(), "a", Role::Admin, None, 0)
             .expect("issue");
         let err = keys.verify(&token).expect_err("expired");
         assert!(matches!(

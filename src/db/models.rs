@@ -225,6 +225,8 @@ pub struct User {
     pub failed_logins: i16,
     /// locked against logins until then (repeated wrong passwords)
     pub locked_until: Option<DateTime<Utc>>,
+    /// bumped when the account changes in a way that must end its sessions
+    pub session_version: i32,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

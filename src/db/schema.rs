@@ -524,6 +524,7 @@ diesel::table! {
         email -> Nullable<Varchar>,
         failed_logins -> Int2,
         locked_until -> Nullable<Timestamptz>,
+        session_version -> Int4,
     }
 }
 

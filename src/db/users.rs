@@ -155,18 +155,37 @@ pub fn set_email(conn: &mut PgConnection, id: Uuid, email: Option<&str>) -> Quer
         .execute(conn)
 }
 
+/// Whether the account is active, and its session version: what a login token is checked
+/// against on every request (None: no such account).
+pub fn session_of(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<(bool, i32)>> {
+    users::table
+        .find(id)
+        .select((users::active, users::session_version))
+        .first(conn)
+        .optional()
+}
+
+/// Deactivates or reactivates; ends the account's sessions either way.
 pub fn set_active(conn: &mut PgConnection, id: Uuid, active: bool) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
-        .set(users::active.eq(active))
+        .set((
+            users::active.eq(active),
+            users::session_version.eq(users::session_version + 1),
+        ))
         .execute(conn)
 }
 
+/// A new password; ends the account's sessions.
 pub fn set_password_hash(conn: &mut PgConnection, id: Uuid, hash: &str) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
-        .set(users::password_hash.eq(hash))
+        .set((
+            users::password_hash.eq(hash),
+            users::session_version.eq(users::session_version + 1),
+        ))
         .execute(conn)
 }
 
+/// A new role and department; ends the account's sessions (their tokens name the old ones).
 pub fn set_role(
     conn: &mut PgConnection,
     id: Uuid,
@@ -177,6 +196,7 @@ pub fn set_role(
         .set((
             users::role.eq(role),
             users::department_code.eq(department_code),
+            users::session_version.eq(users::session_version + 1),
         ))
         .execute(conn)
 }

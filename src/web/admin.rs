@@ -80,8 +80,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(api_keys::revoke);
 }
 
-pub(super) fn require_admin(req: &HttpRequest) -> Result<Claims, PageError> {
-    let staff = require_staff(req)?;
+pub(super) async fn require_admin(req: &HttpRequest) -> Result<Claims, PageError> {
+    let staff = require_staff(req).await?;
     if staff.role != Role::Admin {
         return Err(PageError::Forbidden(
             "administration is for administrators".into(),
@@ -217,7 +217,7 @@ pub async fn home(
     pages: web::Data<Pages>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     let page = PageContext::of(&req, Some(staff));
     let (events, names) = db::run(&state.pool, |conn| {
         let events = db::calendar::recent_admin_events(conn, 20)?;

@@ -32,8 +32,8 @@ const GROUPINGS: [&str; 6] = [
     "month",
 ];
 
-fn require_supervisor(req: &HttpRequest) -> Result<Claims, PageError> {
-    let staff = require_staff(req)?;
+async fn require_supervisor(req: &HttpRequest) -> Result<Claims, PageError> {
+    let staff = require_staff(req).await?;
     if !matches!(staff.role, Role::Supervisor | Role::Admin) {
         return Err(PageError::Forbidden(
             "the dashboard is for supervisors and administrators".into(),
@@ -93,7 +93,7 @@ pub async fn dashboard(
     state: web::Data<AppState>,
     query: web::Query<DashboardQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_supervisor(&req)?;
+    let staff = require_supervisor(&req).await?;
     let page = PageContext::of(&req, Some(staff));
     let q = query.into_inner();
     let (from, to, problem) = period(&q, state.workflow.reports.max_period_days);
@@ -211,7 +211,7 @@ pub async fn summary_csv(
     state: web::Data<AppState>,
     query: web::Query<CsvQuery>,
 ) -> Result<HttpResponse, PageError> {
-    require_supervisor(&req)?;
+    require_supervisor(&req).await?;
     let q = query.into_inner();
     let asked = DashboardQuery {
         from: q.from,
@@ -250,7 +250,7 @@ pub async fn ranking_csv(
     state: web::Data<AppState>,
     query: web::Query<CsvQuery>,
 ) -> Result<HttpResponse, PageError> {
-    require_supervisor(&req)?;
+    require_supervisor(&req).await?;
     let (first, next) = month_bounds(query.into_inner().month.as_deref())
         .unwrap_or((this_month(), this_month() + Months::new(1)));
     let wf = state.workflow.clone();
@@ -272,7 +272,7 @@ pub async fn decide_extension(
     appeal_id: web::Path<String>,
     form: web::Form<std::collections::HashMap<String, String>>,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_supervisor(&req)?;
+    let staff = require_supervisor(&req).await?;
     let form = form.into_inner();
     check_csrf(&req, form.get("csrf").map(String::as_str))?;
     let id: Uuid = appeal_id.parse().map_err(|_| PageError::NotFound)?;

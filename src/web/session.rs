@@ -12,6 +12,7 @@ use rand::RngCore;
 
 use super::PageError;
 use crate::auth::{Claims, JwtKeys};
+use crate::error::AppError;
 
 pub const SESSION_COOKIE: &str = "minxin_session";
 pub const CSRF_COOKIE: &str = "minxin_csrf";
@@ -76,12 +77,20 @@ pub fn staff_of(req: &HttpRequest) -> Option<Claims> {
 
 /// The logged-in staff member, or a trip to the login page and back here. A cookie that is
 /// there but no longer valid says the session expired.
-pub fn require_staff(req: &HttpRequest) -> Result<Claims, PageError> {
-    staff_of(req).ok_or_else(|| PageError::Login {
+/// The account is checked as for the API (`auth::extract::check_account`): a deactivated or
+/// changed account's session ends at once, back to the login page.
+pub async fn require_staff(req: &HttpRequest) -> Result<Claims, PageError> {
+    let login = || PageError::Login {
         next: match req.query_string() {
             "" => req.path().to_owned(),
             q => format!("{}?{q}", req.path()),
         },
         expired: req.cookie(SESSION_COOKIE).is_some(),
-    })
+    };
+    let claims = staff_of(req).ok_or_else(login)?;
+    match crate::auth::extract::check_account(req, claims).await {
+        Ok(claims) => Ok(claims),
+        Err(AppError::Unauthorized(_)) => Err(login()),
+        Err(other) => Err(other.into()),
+    }
 }

@@ -100,13 +100,8 @@ pub async fn login(
             return Ok(response);
         }
     };
-    let role: Role = user
-        .role
-        .parse()
-        .map_err(|e| PageError::Unexpected(anyhow::anyhow!("stored role: {e}")))?;
-    let (token, _) = keys
-        .issue(user.id, &user.username, role, user.department_code.clone())
-        .map_err(PageError::Unexpected)?;
+    let (token, claims) = keys.issue_for(&user).map_err(PageError::Unexpected)?;
+    let role = claims.role;
     tracing::info!(username = %user.username, role = %role, "staff login (web)");
     Ok(HttpResponse::SeeOther()
         .cookie(session_cookie(
@@ -133,7 +128,7 @@ pub async fn logout(
 
 #[get("/staff")]
 pub async fn home(req: HttpRequest) -> Result<HttpResponse, PageError> {
-    let staff = require_staff(&req)?;
+    let staff = require_staff(&req).await?;
     Ok(role_home(&staff))
 }
 
@@ -170,7 +165,7 @@ pub async fn pool(
     state: web::Data<AppState>,
     query: web::Query<PoolQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_staff(&req)?;
+    let staff = require_staff(&req).await?;
     if !is_centre(&staff) {
         return Err(PageError::Forbidden(
             "only hotline-centre staff work the pool".into(),
@@ -226,7 +221,7 @@ pub async fn queue(
     state: web::Data<AppState>,
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_staff(&req)?;
+    let staff = require_staff(&req).await?;
     let page = PageContext::of(&req, Some(staff.clone()));
     let q = query.into_inner();
     let tab = q
@@ -431,7 +426,7 @@ pub async fn appeal_page(
     id: web::Path<String>,
     query: web::Query<AppealQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_staff(&req)?;
+    let staff = require_staff(&req).await?;
     let page = PageContext::of(&req, Some(staff.clone()));
     let id: Uuid = id.parse().map_err(|_| PageError::NotFound)?;
     let (view, allowed, centre, names) = load(&state, id, &staff).await?;
@@ -522,7 +517,7 @@ pub async fn act(
     path: web::Path<(String, String)>,
     pairs: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_staff(&req)?;
+    let staff = require_staff(&req).await?;
     let pairs = pairs.into_inner();
     // a multiple choice (co-handlers) comes as repeated names
     let co_departments: Vec<String> = pairs
@@ -609,7 +604,7 @@ pub async fn photo(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_staff(&req)?;
+    let staff = require_staff(&req).await?;
     let (id, photo_id) = path.into_inner();
     let id: Uuid = id.parse().map_err(|_| PageError::NotFound)?;
     let photo_id: Uuid = photo_id.parse().map_err(|_| PageError::NotFound)?;

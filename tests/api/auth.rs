@@ -51,20 +51,44 @@ async fn wrong_username_and_wrong_password_look_the_same() {
 async fn bad_tokens_are_refused_with_401() {
     let app = spawn_app().await;
     let foreign = JwtKeys::new("some-other-secret-some-other-secret", "minxin", 60)
-        .issue(uuid::Uuid::new_v4(), "dispatcher", Role::Dispatcher, None)
+        .issue(
+            uuid::Uuid::new_v4(),
+            "dispatcher",
+            Role::Dispatcher,
+            None,
+            0,
+        )
         .expect("issue")
         .0;
     let expired = JwtKeys::new(&app.settings.auth.jwt_secret, &app.settings.auth.issuer, -5)
-        .issue(uuid::Uuid::new_v4(), "dispatcher", Role::Dispatcher, None)
+        .issue(
+            uuid::Uuid::new_v4(),
+            "dispatcher",
+            Role::Dispatcher,
+            None,
+            0,
+        )
         .expect("issue")
         .0;
     let other_issuer = JwtKeys::new(&app.settings.auth.jwt_secret, "not-minxin", 60)
-        .issue(uuid::Uuid::new_v4(), "dispatcher", Role::Dispatcher, None)
+        .issue(
+            uuid::Uuid::new_v4(),
+            "dispatcher",
+            Role::Dispatcher,
+            None,
+            0,
+        )
         .expect("issue")
         .0;
     // a token that says it needs no signature: `alg: none`, the claims of a real one
     let genuine = JwtKeys::new(&app.settings.auth.jwt_secret, &app.settings.auth.issuer, 60)
-        .issue(uuid::Uuid::new_v4(), "dispatcher", Role::Dispatcher, None)
+        .issue(
+            uuid::Uuid::new_v4(),
+            "dispatcher",
+            Role::Dispatcher,
+            None,
+            0,
+        )
         .expect("issue")
         .0;
     let claims = genuine.split('.').nth(1).expect("claims");
@@ -81,6 +105,8 @@ async fn bad_tokens_are_refused_with_401() {
         ("wrong scheme", Some("Basic ZGlzcGF0Y2hlcjp4".into())),
         ("foreign signature", Some(format!("Bearer {foreign}"))),
         ("expired", Some(format!("Bearer {expired}"))),
+        // signed with the right key, but for an account that does not exist
+        ("unknown account", Some(format!("Bearer {genuine}"))),
     ];
     for (what, header) in cases {
         let mut req = app.client.get(app.url("/api/v1/pool"));

@@ -335,6 +335,11 @@ impl TestApp {
         {
             return t.clone();
         }
+        self.login_again(username).await
+    }
+
+    /// A new login, for when the account changed since the last (its sessions ended).
+    pub async fn login_again(&self, username: &str) -> String {
         let r = self
             .post(
                 "/api/v1/auth/login",

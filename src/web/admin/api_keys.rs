@@ -58,7 +58,7 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     render(
         &req,
         &pages,
@@ -81,7 +81,7 @@ pub async fn issue(
     state: web::Data<AppState>,
     form: Pairs,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     let sent = Sent::checked(&req, form.into_inner())?;
     let name = sent.text("name");
     let by = staff.clone();
@@ -137,7 +137,7 @@ pub async fn revoke(
     id: web::Path<String>,
     form: Pairs,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     Sent::checked(&req, form.into_inner())?;
     let id: uuid::Uuid = id.parse().map_err(|_| PageError::NotFound)?;
     db::run(&state.pool, move |conn| {

@@ -74,7 +74,7 @@ pub async fn year_page(
     state: web::Data<AppState>,
     query: web::Query<YearQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     let q = query.into_inner();
     let year = q
         .year
@@ -105,7 +105,7 @@ pub async fn add_day(
     state: web::Data<AppState>,
     form: Pairs,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     let sent = Sent::checked(&req, form.into_inner())?;
     let parsed = (|| -> Result<(NaiveDate, DayKind), AppError> {
         let date = parse_date(&sent.text("date")).map_err(|e| match e {
@@ -168,7 +168,7 @@ pub async fn remove_day(
     date: web::Path<String>,
     form: Pairs,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     Sent::checked(&req, form.into_inner())?;
     let date = parse_date(&date).map_err(|_| PageError::NotFound)?;
     db::run(&state.pool, move |conn| api::remove_day(conn, &staff, date)).await?;

@@ -52,7 +52,7 @@ pub async fn tree(
     pages: web::Data<Pages>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     render_tree(
         &req,
         &pages,
@@ -73,7 +73,7 @@ pub async fn add_top(
     state: web::Data<AppState>,
     form: Pairs,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     let sent = Sent::checked(&req, form.into_inner())?;
     let (code, name, by) = (sent.text("code"), sent.text("name"), staff.clone());
     let outcome = db::run(&state.pool, move |conn| {
@@ -138,7 +138,7 @@ pub async fn node(
     code: web::Path<String>,
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     render_node(
         &req,
         &pages,
@@ -162,7 +162,7 @@ pub async fn change(
     path: web::Path<(String, String)>,
     form: Pairs,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     let sent = Sent::checked(&req, form.into_inner())?;
     let (code, op) = path.into_inner();
     let (by, which) = (staff.clone(), code.clone());

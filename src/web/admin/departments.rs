@@ -72,7 +72,7 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     let form = serde_json::json!({"active": "on", "kind": "city_bureau"});
     render_list(
         &req,
@@ -105,7 +105,7 @@ pub async fn add(
     state: web::Data<AppState>,
     form: Pairs,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     let sent = Sent::checked(&req, form.into_inner())?;
     let code = sent.text("code");
     let input = input_of(&sent);
@@ -181,7 +181,7 @@ pub async fn edit_form(
     code: web::Path<String>,
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     render_edit(
         &req,
         &pages,
@@ -204,7 +204,7 @@ pub async fn edit(
     code: web::Path<String>,
     form: Pairs,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     let sent = Sent::checked(&req, form.into_inner())?;
     let code = code.into_inner();
     let input = input_of(&sent);

@@ -22,7 +22,7 @@ pub async fn tree(
     pages: web::Data<Pages>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     let page = PageContext::of(&req, Some(staff));
     let mut rows = db::run(&state.pool, |conn| Ok(reference::list_divisions(conn)?)).await?;
     // depth first: a city's districts under it (a district's code is not its city's prefix)
@@ -104,7 +104,7 @@ pub async fn node(
     code: web::Path<String>,
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     render_node(
         &req,
         &pages,
@@ -128,7 +128,7 @@ pub async fn change(
     path: web::Path<(String, String)>,
     form: Pairs,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     let sent = Sent::checked(&req, form.into_inner())?;
     let (code, op) = path.into_inner();
     let (by, which) = (staff.clone(), code.clone());

@@ -67,7 +67,7 @@ pub async fn rules_page(
     state: web::Data<AppState>,
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     let flag = query.flag();
     render(
         &req,
@@ -141,7 +141,7 @@ pub async fn explain(
     state: web::Data<AppState>,
     form: Pairs,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     let sent = Sent::checked(&req, form.into_inner())?;
     let kept = sent.kept();
     let input = match SampleInput::of(&sent.fields) {
@@ -410,7 +410,7 @@ pub async fn new_rule_form(
     pages: web::Data<Pages>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     let last = db::run(&state.pool, |conn| Ok(store::current_rules(conn)?))
         .await?
         .iter()
@@ -445,7 +445,7 @@ pub async fn edit_rule_form(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     let id = parse_id(&id)?;
     let current = db::run(&state.pool, move |conn| {
         let row = store::versions_of(conn, id)?
@@ -502,7 +502,7 @@ async fn save_or_test(
     id: Option<i64>,
     pairs: Vec<(String, String)>,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     let sent = Sent::checked(&req, pairs)?;
     let testing = sent.get("intent") == Some("test");
     let form = form_of_sent(&sent);
@@ -574,7 +574,7 @@ pub async fn switch(
     id: web::Path<String>,
     form: Pairs,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     let sent = Sent::checked(&req, form.into_inner())?;
     let id = parse_id(&id)?;
     let enabled = sent.get("enabled") == Some("on");
@@ -601,7 +601,7 @@ pub async fn move_rule(
     id: web::Path<String>,
     form: Pairs,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     let sent = Sent::checked(&req, form.into_inner())?;
     let id = parse_id(&id)?;
     let up = match sent.get("direction") {

@@ -101,7 +101,7 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     let number = query.page.unwrap_or(1).clamp(1, 10_000);
     let form = serde_json::json!({"role": "clerk"});
     render_list(
@@ -124,7 +124,7 @@ pub async fn add(
     state: web::Data<AppState>,
     form: Pairs,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     let sent = Sent::checked(&req, form.into_inner())?;
     let input = AccountInput {
         username: sent.text("username"),
@@ -200,7 +200,7 @@ pub async fn edit_form(
     username: web::Path<String>,
     query: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     render_edit(
         &req,
         &pages,
@@ -224,7 +224,7 @@ pub async fn change(
     path: web::Path<(String, String)>,
     form: Pairs,
 ) -> Result<HttpResponse, PageError> {
-    let staff = require_admin(&req)?;
+    let staff = require_admin(&req).await?;
     let sent = Sent::checked(&req, form.into_inner())?;
     let (username, op) = path.into_inner();
     let (by, who) = (staff.clone(), username.clone());
