@@ -142,6 +142,15 @@ pub struct AuthSettings {
     /// for this long
     #[serde(default = "default_lockout_minutes")]
     pub lockout_minutes: i64,
+    /// how long an account found good for a token is taken as good without reading it again
+    /// (0: every staff request reads it); a deactivated or changed account's sessions end
+    /// within this long
+    #[serde(default = "default_account_check_secs")]
+    pub account_check_secs: u64,
+}
+
+fn default_account_check_secs() -> u64 {
+    1
 }
 
 fn default_lockout_after() -> i16 {

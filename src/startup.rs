@@ -34,6 +34,8 @@ pub struct AppState {
     pub metrics_token: Option<String>,
     /// repeated wrong passwords lock an account
     pub lockout: crate::db::users::Lockout,
+    /// accounts lately found good for their tokens
+    pub accounts: crate::auth::accounts::AccountChecks,
 }
 
 impl AppState {
@@ -67,6 +69,9 @@ impl AppState {
                 .token
                 .clone()
                 .filter(|t| !t.trim().is_empty()),
+            accounts: crate::auth::accounts::AccountChecks::new(Duration::from_secs(
+                settings.auth.account_check_secs,
+            )),
             lockout: crate::db::users::Lockout {
                 after: settings.auth.lockout_after,
                 minutes: settings.auth.lockout_minutes,

@@ -1,5 +1,7 @@
 //! Role guards as actix extractors: [`Staff`] is any valid token; the narrower guards wrap it.
 
+use std::time::Instant;
+
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use futures_util::future::LocalBoxFuture;
 
@@ -59,19 +61,29 @@ fn claims_from(req: &HttpRequest) -> Result<Claims, AppError> {
 
 /// Checks a verified token against its account: refused when the account no longer exists, has
 /// been deactivated, or changed since the token was issued (password, role, department) — a
-/// session ends at once, not when its token expires. One indexed read per staff request.
+/// session ends within `auth.account_check_secs`, not when its token expires. One indexed read,
+/// kept for that long ([`crate::auth::accounts`]).
 pub async fn check_account(req: &HttpRequest, claims: Claims) -> Result<Claims, AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("AppState not configured")))?
         .clone();
     let id = claims.sub;
+    if state.accounts.still_good(id, claims.sv, Instant::now()) {
+        return Ok(claims);
+    }
     let account = crate::db::run(&state.pool, move |conn| {
         Ok(crate::db::users::session_of(conn, id)?)
     })
     .await?;
+    if !matches!(account, Some((true, v)) if v == claims.sv) {
+        state.accounts.forget(id);
+    }
     match account {
-        Some((true, version)) if version == claims.sv => Ok(claims),
+        Some((true, version)) if version == claims.sv => {
+            state.accounts.found_good(id, version, Instant::now());
+            Ok(claims)
+        }
         Some((true, _)) => Err(AppError::Unauthorized(
             "your account was changed since you logged in (password, role or department); log in again"
                 .into(),
