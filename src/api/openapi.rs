@@ -100,8 +100,8 @@ impl Modify for BearerAuth {
                     .bearer_format("JWT")
                     .description(Some(
                         "The token from POST /api/v1/auth/login. It lasts auth.token_ttl_minutes, \
-                         and ends at once (401) when its account is deactivated or given a new \
-                         password, role or department: log in again.",
+                         and ends (401) within auth.account_check_secs (1 s) when its account is \
+                         deactivated or given a new password, role or department: log in again.",
                     ))
                     .build(),
             ),
