@@ -542,6 +542,10 @@ pub fn change_role(
         if before.id == by.sub {
             return Err(AppError::invalid("role", "you cannot change your own role"));
         }
+        // the form sent back unchanged: nothing to record, and the account's sessions run on
+        if before.role == role.as_str() && before.department_code.as_deref() == department {
+            return Ok(());
+        }
         check_department_of(conn, role, department)?;
         if role != Role::Admin {
             keep_an_admin(conn, &before).map_err(|e| match e {

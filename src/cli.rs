@@ -587,7 +587,7 @@ fn migrate(url: &str) -> anyhow::Result<()> {
 }
 
 /// Connections `serve` opens besides `database.pool_size`: one for each background worker.
-pub fn background_connections(settings: &Settings) -> u32 {
+fn background_connections(settings: &Settings) -> u32 {
     u32::try_from(settings.email.senders.max(1))
         .unwrap_or(u32::MAX)
         .saturating_add(3)

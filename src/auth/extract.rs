@@ -76,25 +76,19 @@ pub async fn check_account(req: &HttpRequest, claims: Claims) -> Result<Claims, 
         Ok(crate::db::users::session_of(conn, id)?)
     })
     .await?;
-    if !matches!(account, Some((true, v)) if v == claims.sv) {
-        state.accounts.forget(id);
-    }
-    match account {
+    let refused = match account {
         Some((true, version)) if version == claims.sv => {
             state.accounts.found_good(id, version, Instant::now());
-            Ok(claims)
+            return Ok(claims);
         }
-        Some((true, _)) => Err(AppError::Unauthorized(
+        Some((true, _)) => {
             "your account was changed since you logged in (password, role or department); log in again"
-                .into(),
-        )),
-        Some((false, _)) => Err(AppError::Unauthorized(
-            "this account has been deactivated; ask an administrator".into(),
-        )),
-        None => Err(AppError::Unauthorized(
-            "the token is not valid; log in again".into(),
-        )),
-    }
+        }
+        Some((false, _)) => "this account has been deactivated; ask an administrator",
+        None => "the token is not valid; log in again",
+    };
+    state.accounts.forget(id);
+    Err(AppError::Unauthorized(refused.into()))
 }
 
 async fn staff_from(req: HttpRequest) -> Result<Staff, AppError> {

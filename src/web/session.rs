@@ -76,9 +76,9 @@ pub fn staff_of(req: &HttpRequest) -> Option<Claims> {
 }
 
 /// The logged-in staff member, or a trip to the login page and back here. A cookie that is
-/// there but no longer valid says the session expired.
-/// The account is checked as for the API (`auth::extract::check_account`): a deactivated or
-/// changed account's session ends at once, back to the login page.
+/// there but no longer valid says the session expired. The account is checked as for the API
+/// (`auth::extract::check_account`): a deactivated or changed account's session ends within
+/// `auth.account_check_secs`, back to the login page.
 pub async fn require_staff(req: &HttpRequest) -> Result<Claims, PageError> {
     let login = || PageError::Login {
         next: match req.query_string() {

@@ -978,6 +978,19 @@ async fn a_session_ends_when_its_account_changes() {
     let r = app.get("/api/v1/queue", Some(&clerk)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 
+    // the same role and department sent back: nothing changes, nothing ends
+    let version = "SELECT session_version::bigint FROM users WHERE username = 'clerk.water'";
+    let before = app.count(version);
+    let r = post_as(
+        &app,
+        "/staff/admin/users/clerk.water/role",
+        &admin,
+        &[("role", "clerk"), ("department", "gas")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count(version), before);
+
     // nobody else's session was touched, the administrator's included
     assert_eq!(
         app.get("/api/v1/queue", Some(&bystander)).await.status,
